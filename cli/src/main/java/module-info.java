@@ -1,0 +1,9 @@
+/** The {@code ./jix} command line. */
+module jix.cli {
+    requires jix.dataplane;
+    requires jix.apps;
+    requires jix.testnet;
+    requires jix.sys;
+    requires info.picocli;
+    opens io.jix.cli to info.picocli;
+}

@@ -1,0 +1,9 @@
+/**
+ * Elastic threads, the run-to-completion loop and the backends behind the application API.
+ * Only the launch surface is exported; connection tables, buffers and backends stay internal.
+ */
+module jix.dataplane {
+    requires transitive jix.api;
+    requires jix.sys;
+    exports io.jix.dataplane;
+}

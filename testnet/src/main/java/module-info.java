@@ -1,0 +1,4 @@
+/** The test network: namespace {@code jix-peer} joined to the root namespace by veth jix0/jix1. */
+module jix.testnet {
+    exports io.jix.testnet;
+}
