@@ -248,7 +248,8 @@ public final class TestNet {
                     + ", " + (addresses.isEmpty() ? "no IPv4 address" : String.join(" ", addresses))
                     + ", " + rxQueues + " RX / " + txQueues + " TX queues"
                     + (kind.isEmpty() ? "" : ", " + kind)
-                    + (peer == null ? "" : ", peer " + peer + (peerNamespace == null ? "" : " in " + peerNamespace));
+                    + (peer == null ? "" : ", peer " + (peer.matches("if\\d+") ? "ifindex " + peer.substring(2) : peer)
+                            + (peerNamespace == null ? "" : " in " + peerNamespace));
         }
     }
 

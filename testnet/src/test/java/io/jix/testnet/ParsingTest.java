@@ -31,7 +31,7 @@ class ParsingTest {
         assertThat(link.rxQueues()).isEqualTo(2);
         assertThat(link.txQueues()).isEqualTo(2);
         assertThat(link.toString()).isEqualTo("jix0 (root namespace): up, state UP, 198.18.0.1/24, "
-                + "2 RX / 2 TX queues, veth, peer if5 in jix-peer");
+                + "2 RX / 2 TX queues, veth, peer ifindex 5 in jix-peer");
     }
 
     @Test
