@@ -1,0 +1,65 @@
+package io.jix.dataplane;
+
+/**
+ * The counters every elastic thread keeps, in the order they sit in the stats file. Counters
+ * only grow, except the gauges, which say so.
+ */
+public enum Counter {
+    /** Loop iterations. */
+    LOOPS("loop iterations"),
+    /** Iterations that delivered at least one event. */
+    BATCHES("non-empty batches"),
+    /** Event conditions delivered to the application. */
+    EVENTS("events delivered"),
+    /** Nanoseconds spent in iterations that found nothing to do, parked time included. */
+    IDLE_NANOS("idle ns"),
+    /** Nanoseconds spent in iterations that did work. */
+    BUSY_NANOS("busy ns"),
+    /** Incoming connections announced. */
+    KNOCKS("knocks"),
+    /** Connections accepted by the application. */
+    ACCEPTS("accepted"),
+    /** Connections refused by the application, or left unanswered. */
+    REJECTS("rejected"),
+    /** Outgoing connections opened. */
+    CONNECTS("connects"),
+    /** Connections currently open (gauge). */
+    OPEN_CONNECTIONS("open connections"),
+    /** Payload bytes received. */
+    RX_BYTES("rx bytes"),
+    /** Payload bytes taken for sending. */
+    TX_BYTES("tx bytes"),
+    /** Datagrams received. */
+    UDP_RX("udp rx"),
+    /** Datagrams sent. */
+    UDP_TX("udp tx"),
+    /** Datagrams dropped: truncated, or no buffer to receive into. */
+    UDP_DROPS("udp drops"),
+    /** Connections that ended by peer close, reset or error. */
+    DEATHS("dead connections"),
+    /** Timers that fired. */
+    TIMERS("timers fired"),
+    /** Tasks run on the elastic thread for other threads. */
+    TASKS("tasks run"),
+    /** Exceptions thrown by application callbacks (each cost its connection). */
+    APP_EXCEPTIONS("app exceptions"),
+    /** Calls refused for a stale, forged or foreign handle. */
+    BAD_HANDLES("bad handles"),
+    /** Receives put off because the receive buffer pool was empty. */
+    RX_POOL_EMPTY("rx pool empty"),
+    /** Connections refused because the connection table was full. */
+    TABLE_FULL("connection table full"),
+    /** Descriptors refused by the kernel (EMFILE/ENFILE) when accepting. */
+    ACCEPT_ERRORS("accept errors");
+
+    private final String label;
+
+    Counter(String label) {
+        this.label = label;
+    }
+
+    /** A short human-readable name. */
+    public String label() {
+        return label;
+    }
+}
