@@ -5,6 +5,7 @@ import io.jix.testnet.TestNetException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "testnet",
         mixinStandardHelpOptions = true,
+        versionProvider = TestnetCommand.RootVersion.class,
         description = {
             "Create, remove or show the test network (namespace " + TestNet.NAMESPACE + ", veth "
                     + TestNet.LOCAL_IF + " <-> " + TestNet.PEER_IF + ").",
@@ -46,6 +48,7 @@ public final class TestnetCommand implements Runnable {
     @Command(
             name = "up",
             mixinStandardHelpOptions = true,
+            versionProvider = TestnetCommand.RootVersion.class,
             description = {
                 "Create the test network, or repair whatever part of it is missing or wrong. Idempotent.",
                 "Both veth ends get " + TestNet.QUEUES + " RX and " + TestNet.QUEUES
@@ -78,6 +81,7 @@ public final class TestnetCommand implements Runnable {
     @Command(
             name = "down",
             mixinStandardHelpOptions = true,
+            versionProvider = TestnetCommand.RootVersion.class,
             description = "Remove " + TestNet.LOCAL_IF + " (and with it " + TestNet.PEER_IF + ") and the namespace "
                     + TestNet.NAMESPACE + ". Idempotent; touches nothing else.")
     public static final class Down implements Callable<Integer> {
@@ -106,6 +110,7 @@ public final class TestnetCommand implements Runnable {
     @Command(
             name = "status",
             mixinStandardHelpOptions = true,
+            versionProvider = TestnetCommand.RootVersion.class,
             description = "Show what exists of the test network: the namespace, both veth ends with their "
                     + "addresses and queue counts, and TX checksum offload on " + TestNet.PEER_IF + ".")
     public static final class Status implements Callable<Integer> {
@@ -118,6 +123,20 @@ public final class TestnetCommand implements Runnable {
         @Override
         public Integer call() {
             return report(spec, () -> spec.commandLine().getOut().println(TestNet.status()));
+        }
+    }
+
+    /** {@code -V} on these subcommands prints the version of the whole command line. */
+    public static final class RootVersion implements IVersionProvider {
+        @Spec
+        CommandSpec spec;
+
+        /** For picocli. */
+        public RootVersion() {}
+
+        @Override
+        public String[] getVersion() {
+            return spec.root().version();
         }
     }
 
