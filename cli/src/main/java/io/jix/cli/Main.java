@@ -1,5 +1,7 @@
 package io.jix.cli;
 
+import io.jix.sys.Errno;
+import io.jix.sys.SysException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,7 +22,33 @@ public final class Main implements Runnable {
 
     /** The configured command line, for tests. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new Main())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(Main::explain);
+    }
+
+    /** Expected failures (bad address, port in use, no privileges) get one line, not a stack trace. */
+    private static int explain(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
+        if (e instanceof SysException se) {
+            cmd.getErr().println("jix: " + se.getMessage() + hint(se.errno()));
+            return 1;
+        }
+        if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                || e instanceof UnsupportedOperationException) {
+            cmd.getErr().println("jix: " + e.getMessage());
+            return 1;
+        }
+        throw e;
+    }
+
+    private static String hint(int errno) {
+        return switch (errno) {
+            case Errno.EADDRNOTAVAIL -> " (no interface has that address; for the test network run ./jix testnet up)";
+            case Errno.EADDRINUSE -> " (something else serves that port; pick another with --port)";
+            case Errno.EACCES, Errno.EPERM -> " (needs more privileges: run as root or pick a port above 1023)";
+            case Errno.EMFILE -> " (too many open files; raise ulimit -n)";
+            default -> "";
+        };
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.jix.cli;
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.StatsFile;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,16 +36,20 @@ final class StatsCommand implements Callable<Integer> {
             description = "A stats file (default: every running dataplane's, in " + "/dev/shm/jix).")
     Path file;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
         List<StatsFile> files = open();
         if (files.isEmpty()) {
-            System.out.println("jix: no running dataplane (no stats files in " + StatsFile.directory() + ")");
+            out.println("jix: no running dataplane (no stats files in " + StatsFile.directory() + ")");
             return 1;
         }
         try {
             if (!watch) {
-                files.forEach(f -> print(System.out, f, null, 0));
+                files.forEach(f -> print(out, f, null, 0));
                 return 0;
             }
             long[][][] previous = new long[files.size()][][];
@@ -53,12 +57,12 @@ final class StatsCommand implements Callable<Integer> {
             for (int round = 0; count == null || round < count; round++) {
                 Thread.sleep((long) (interval * 1000));
                 long now = System.nanoTime();
-                System.out.print("\033[H\033[2J");
+                out.print("\033[H\033[2J");
                 for (int i = 0; i < files.size(); i++) {
-                    previous[i] = print(System.out, files.get(i), previous[i], (now - last) / 1e9);
+                    previous[i] = print(out, files.get(i), previous[i], (now - last) / 1e9);
                 }
                 last = now;
-                System.out.flush();
+                out.flush();
             }
             return 0;
         } finally {
@@ -87,7 +91,7 @@ final class StatsCommand implements Callable<Integer> {
                         Files.deleteIfExists(p); // left behind by a process that died
                     }
                 } catch (IOException e) {
-                    System.err.println("jix: skipping " + p + ": " + e.getMessage());
+                    spec.commandLine().getErr().println("jix: skipping " + p + ": " + e.getMessage());
                 }
             }
         }
@@ -95,7 +99,7 @@ final class StatsCommand implements Callable<Integer> {
     }
 
     /** Prints one dataplane; returns the values shown, for rates on the next round. */
-    long[][] print(PrintStream out, StatsFile f, long[][] before, double seconds) {
+    long[][] print(PrintWriter out, StatsFile f, long[][] before, double seconds) {
         out.printf("%s  pid %d  %d elastic thread(s)  %s%n", f.name(), f.pid(), f.threads(), f.path());
         Counter[] shown = {Counter.EVENTS, Counter.BATCHES, Counter.RX_BYTES, Counter.TX_BYTES,
             Counter.OPEN_CONNECTIONS, Counter.ACCEPTS, Counter.APP_EXCEPTIONS, Counter.BAD_HANDLES};
