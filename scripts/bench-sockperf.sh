@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Latency baseline: sockperf ping-pong from the peer namespace of the test network against
-#   - Linux:            `sockperf sr` (C, blocking sockets) in the root namespace,
+#   - Linux:            `sockperf sr` (C, epoll) in the root namespace, sleeping in epoll_wait
+#                       and busy-polling it (--timeout 0),
 #   - jix kernel/backoff and jix kernel/spin: `./jix serve sockperf --backend kernel`,
 # all on the same veth link, in the same run, TCP and UDP, each client run bounded by -t.
 # Prints a Markdown table of avg/p50/p99/p99.9 in microseconds. Needs root (the test network).
@@ -70,6 +71,9 @@ for transport in --tcp ""; do
     name=${name:-UDP}
     serve timeout "$limit" sockperf sr -i "$addr" -p 11201 $transport
     measure "$name: Linux sockperf sr" 11201 "$transport"
+    stop
+    serve timeout "$limit" sockperf sr -i "$addr" -p 11202 --timeout 0 $transport
+    measure "$name: Linux sockperf sr, busy-polling epoll (--timeout 0)" 11202 "$transport"
     stop
     serve "${jix[@]}" --idle backoff
     measure "$name: jix kernel backend, idle backoff" 11203 "$transport"
