@@ -199,6 +199,10 @@ public final class KernelBackend implements Backend {
     @Override
     public int poll(EventBatch batch, long timeoutNanos) {
         int before = batch.size();
+        if (parkedCount > 0) {
+            // recvDone or close may have freed buffers since, in a batch or in a task.
+            resumeParked();
+        }
         drainUdpSent(batch);
         drainReady(batch);
         if (batch.isFull()) {
@@ -392,7 +396,6 @@ public final class KernelBackend implements Backend {
             rx.give(udpChunks[i]);
         }
         udpChunkCount = 0;
-        resumeParked();
     }
 
     // ---- calls ----
