@@ -1,0 +1,8 @@
+/**
+ * NIC queues: the layer below jix's TCP/IP stack. {@code io.jix.nic} holds the queue abstraction,
+ * frame pools and the frame flyweight; each driver lives in its own package.
+ */
+module jix.nic {
+    requires transitive jix.sys;
+    exports io.jix.nic;
+}
