@@ -75,6 +75,9 @@ final class Libc {
     static MethodHandle SCHED_SETAFFINITY = errno("sched_setaffinity", I, I, L, L);
     static MethodHandle GETRLIMIT = errno("getrlimit", I, I, L);
     static MethodHandle SETRLIMIT = errno("setrlimit", I, I, L);
+    static MethodHandle MMAP = errno("mmap", L, L, L, I, I, I, L);
+    static MethodHandle MUNMAP = errno("munmap", I, L, L);
+    static MethodHandle IF_NAMETOINDEX = errno("if_nametoindex", I, L);
 
     // Cannot fail, so nothing to capture, no slice, and final is safe.
     static final MethodHandle SCHED_GETCPU = plain("sched_getcpu", I);
@@ -82,11 +85,13 @@ final class Libc {
     static final MethodHandle GETPID = plain("getpid", I);
     static final MethodHandle GETTID = gettid();
 
-    private static MethodHandle errno(String name, ValueLayout result, ValueLayout... args) {
+    /** A handle that captures errno; for bindings in other classes of this package. */
+    static MethodHandle errno(String name, ValueLayout result, ValueLayout... args) {
         return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args), ERRNO);
     }
 
-    private static MethodHandle plain(String name, ValueLayout result, ValueLayout... args) {
+    /** A handle for a call that cannot fail. */
+    static MethodHandle plain(String name, ValueLayout result, ValueLayout... args) {
         return LINKER.downcallHandle(symbol(name), FunctionDescriptor.of(result, args));
     }
 

@@ -85,6 +85,55 @@ public final class Syscalls {
         }
     }
 
+    /**
+     * setsockopt(2) with a struct the caller laid out in native memory at {@code value}
+     * ({@code length} bytes); for AF_XDP and AF_PACKET options.
+     */
+    public void setsockoptRaw(int fd, int level, int option, long value, int length) {
+        int r;
+        try {
+            r = (int) Libc.SETSOCKOPT.invokeExact(capture, fd, level, option, value, length);
+        } catch (Throwable t) {
+            throw Libc.unexpected(t);
+        }
+        if (r < 0) {
+            throw new SysException("setsockopt", lastErrno(),
+                    "fd " + fd + ", level " + level + ", option " + option + ", " + length + "-byte value");
+        }
+    }
+
+    /**
+     * getsockopt(2) into a caller's struct of up to {@code length} bytes at {@code value}.
+     *
+     * @return the length the kernel wrote
+     */
+    public int getsockoptRaw(int fd, int level, int option, long value, int length) {
+        scratch.set(JAVA_INT, OPT_LEN, length);
+        int r;
+        try {
+            r = (int) Libc.GETSOCKOPT.invokeExact(capture, fd, level, option, value, base + OPT_LEN);
+        } catch (Throwable t) {
+            throw Libc.unexpected(t);
+        }
+        if (r < 0) {
+            throw new SysException("getsockopt", lastErrno(), "fd " + fd + ", level " + level + ", option " + option);
+        }
+        return scratch.get(JAVA_INT, OPT_LEN);
+    }
+
+    /** bind(2) to a socket address the caller laid out at {@code address} (sockaddr_xdp, sockaddr_ll). */
+    public void bindRaw(int fd, long address, int length) {
+        int r;
+        try {
+            r = (int) Libc.BIND.invokeExact(capture, fd, address, length);
+        } catch (Throwable t) {
+            throw Libc.unexpected(t);
+        }
+        if (r < 0) {
+            throw new SysException("bind", lastErrno(), "fd " + fd + ", " + length + "-byte address");
+        }
+    }
+
     /** getsockopt(2) for an int-valued option such as SO_ERROR. */
     public int getsockopt(int fd, int level, int option) {
         scratch.set(JAVA_INT, OPT_VALUE, 0);
