@@ -5,4 +5,5 @@
 module jix.nic {
     requires transitive jix.sys;
     exports io.jix.nic;
+    exports io.jix.nic.xdp;
 }
