@@ -15,6 +15,7 @@ import io.jix.sys.SysException;
 import io.jix.sys.Syscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -60,6 +61,8 @@ public final class XdpQueue implements NicQueue {
     private static final long HUGE_PAGE = 2L << 20;
     private static final int MIN_FRAME = 14;
     private static final int REFILL_BATCH = 64;
+    private static final int EBUSY = 16;
+    private static final int BIND_BUSY_RETRIES = 100;
 
     private static final byte NOT_KERNEL = 0;
     private static final byte IN_FILL = 1;
@@ -203,13 +206,37 @@ public final class XdpQueue implements NicQueue {
         return false;
     }
 
+    /**
+     * bind(2), retried for up to a second on EBUSY: the kernel releases a closed socket's hold on
+     * its device queue in deferred work, so a queue closed a moment ago (by this process or a dead
+     * one) is still busy for a few milliseconds.
+     */
     private static void bindWith(Syscalls sys, int fd, int ifindex, int queueId, int flags, MemorySegment scratch) {
-        scratch.fill((byte) 0);
-        scratch.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 0, (short) AF_XDP);
-        scratch.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 2, (short) flags);
-        scratch.set(JAVA_INT, 4, ifindex);
-        scratch.set(JAVA_INT, 8, queueId);
-        sys.bindRaw(fd, scratch.address(), 16);
+        for (int attempt = 0;; attempt++) {
+            scratch.fill((byte) 0);
+            scratch.set(ValueLayout.JAVA_SHORT, 0, (short) AF_XDP);
+            scratch.set(ValueLayout.JAVA_SHORT, 2, (short) flags);
+            scratch.set(JAVA_INT, 4, ifindex);
+            scratch.set(JAVA_INT, 8, queueId);
+            try {
+                sys.bindRaw(fd, scratch.address(), 16);
+                return;
+            } catch (SysException e) {
+                if (e.errno() != EBUSY || attempt == BIND_BUSY_RETRIES) {
+                    if (e.errno() == EBUSY) {
+                        throw new SysException("bind", EBUSY, "AF_XDP socket to queue " + queueId + " of ifindex "
+                                + ifindex + ": the queue already has an AF_XDP socket (another process?)");
+                    }
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for queue " + queueId, e);
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------ receive
