@@ -6,4 +6,5 @@ module jix.nic {
     requires transitive jix.sys;
     exports io.jix.nic;
     exports io.jix.nic.xdp;
+    exports io.jix.nic.packet;
 }
