@@ -1,0 +1,8 @@
+/**
+ * jix's TCP/IP stack, one instance per elastic thread: the per-thread machinery (checksums,
+ * timer wheel, flow table) now; the protocol layers as they land.
+ */
+module jix.stack {
+    requires transitive jix.nic;
+    exports io.jix.stack;
+}
