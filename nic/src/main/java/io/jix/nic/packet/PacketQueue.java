@@ -54,7 +54,9 @@ import java.nio.ByteOrder;
  * <p><b>Transmit.</b> Frames are written in ring order (the kernel walks the TX ring from its own
  * head and stops at the first slot not marked for sending), each slot published with a release
  * store of {@code TP_STATUS_SEND_REQUEST}, then one non-blocking {@code send(fd, NULL, 0,
- * MSG_DONTWAIT)} per burst asks the kernel to send them all ({@link QueueCounter#TX_KICKS}).
+ * MSG_DONTWAIT)} per burst asks the kernel to send them all ({@link QueueCounter#TX_KICKS}); a
+ * burst that finds the ring full kicks too, since a kick the device refused part-way leaves
+ * frames marked but unsent until the next one.
  * {@code PACKET_QDISC_BYPASS} hands them straight to the driver; {@code PACKET_LOSS} makes the
  * kernel skip a frame it refuses (say, longer than the MTU) instead of stalling the ring on it.
  * Frames shorter than an Ethernet header or longer than a slot are refused here as malformed.
@@ -292,9 +294,10 @@ public final class PacketQueue implements NicQueue {
         if (taken < count) {
             counters.add(QueueCounter.DROP_TX_RING_FULL, count - taken);
         }
-        if (queued > 0 && fd >= 0) {
+        // Kick after queueing, and also when the ring is full: a kick the device refused half-way
+        // (-ENOBUFS, -EAGAIN) leaves frames marked but unsent, and only another kick moves them.
+        if ((queued > 0 || taken < count) && fd >= 0) {
             counters.increment(QueueCounter.TX_KICKS);
-            // -EAGAIN / -ENOBUFS: the device is busy; the frames stay marked and the next kick sends them.
             sys.send(fd, 0, 0, Net.MSG_DONTWAIT);
         }
         return taken;
