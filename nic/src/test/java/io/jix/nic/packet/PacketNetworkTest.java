@@ -192,6 +192,37 @@ class PacketNetworkTest {
     }
 
     @Test
+    void kernelKeepsItsOwnAddressAndItsOutgoingFramesAreNotReceived() throws Exception {
+        try (PacketPort port = PacketPort.open(TestNet.LOCAL_IF, 2)) {
+            List<TestResponder> rs = responders(port);
+            // The kernel still answers for 198.18.0.1 (the queues see that traffic too, and ignore it) ...
+            String out = runWhileAnswering(rs, port, "ping", "-c", "3", "-i", "0.2", "-W", "2", "-w", "10",
+                    TestNet.LOCAL_ADDRESS);
+            assertThat(out).contains("3 packets transmitted, 3 received");
+            // ... and what the kernel sends on jix0 (its echo replies above, its own pings here) never
+            // comes back in: PACKET_IGNORE_OUTGOING, given to the fanout group as well.
+            Process ping = new ProcessBuilder("ping", "-c", "3", "-i", "0.2", "-W", "2", "-w", "10", "-I",
+                    TestNet.LOCAL_IF, TestNet.PEER_ADDRESS).redirectErrorStream(true).start();
+            ping.getOutputStream().close();
+            long deadline = System.nanoTime() + PEER_DEADLINE.toNanos();
+            while (ping.isAlive() && System.nanoTime() < deadline) {
+                if (rs.get(0).poll() + rs.get(1).poll() == 0) {
+                    port.queue(0).awaitTraffic(1_000_000);
+                }
+            }
+            assertThat(ping.waitFor(5, TimeUnit.SECONDS)).isTrue();
+            String pingOut = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(ping.exitValue()).as(pingOut).isZero();
+            long seen = 0;
+            for (TestResponder r : rs) {
+                assertThat(r.ownFrames).as("frames sent by this host received by a queue").isZero();
+                seen += r.ignored;
+            }
+            assertThat(seen).as("the peer's echo requests and replies, seen and ignored").isGreaterThanOrEqualTo(6);
+        }
+    }
+
+    @Test
     void closeReleasesTheSocketsAndTheRingMappings() throws Exception {
         PacketPort port = PacketPort.open(TestNet.LOCAL_IF, 2);
         List<Integer> fds = new ArrayList<>();
