@@ -15,5 +15,10 @@ public enum QueueCounter {
     /** Frames the fault injector (in-memory wire) dropped, duplicated, reordered, corrupted, delayed on purpose. */
     FAULT_DROPPED, FAULT_DUPLICATED, FAULT_REORDERED, FAULT_CORRUPTED, FAULT_DELAYED,
     /** Times the queue asked the kernel to transmit (AF_XDP {@code sendto} kicks). */
-    TX_KICKS
+    TX_KICKS,
+    /**
+     * Frames delivered with only a partial transport checksum (AF_PACKET
+     * {@code TP_STATUS_CSUMNOTREADY}: a veth peer with TX checksum offload on); the stack decides.
+     */
+    RX_CHECKSUM_PARTIAL
 }

@@ -46,7 +46,7 @@ import java.nio.ByteOrder;
  * not a frame) and must fit a pool frame after the headroom. Anything else is counted as
  * {@link QueueCounter#DROP_MALFORMED} and the slot is returned; nothing is ever read outside the
  * slot. Frames marked {@code TP_STATUS_CSUMNOTREADY} (a veth peer with TX checksum offload on hands
- * over partial transport checksums) are delivered and counted in {@link #checksumNotReady()}: the
+ * over partial transport checksums) are delivered and counted as {@link QueueCounter#RX_CHECKSUM_PARTIAL}: the
  * stack's checksum check decides about them. When the pool is empty the remaining frames stay in the
  * ring (it is the receive buffer); if it fills, the kernel drops and counts ({@code tp_drops},
  * surfaced as {@link QueueCounter#KERNEL_RX_DROPPED} by {@link #refreshCounters()}).
@@ -125,7 +125,6 @@ public final class PacketQueue implements NicQueue {
     private int txHead;
     private int txTail;
     private int txOutstanding;
-    private long checksumNotReady;
     private long kernelPackets;
     private long kernelDrops;
     private boolean closed;
@@ -247,7 +246,7 @@ public final class PacketQueue implements NicQueue {
                 counters.increment(QueueCounter.RX_FRAMES);
                 counters.add(QueueCounter.RX_BYTES, snap);
                 if ((status & TP_STATUS_CSUMNOTREADY) != 0) {
-                    checksumNotReady++;
+                    counters.increment(QueueCounter.RX_CHECKSUM_PARTIAL);
                 }
                 n++;
             }
@@ -356,11 +355,6 @@ public final class PacketQueue implements NicQueue {
     /** Frames the kernel offered this socket (delivered or dropped), as of the last {@link #refreshCounters()}. */
     public long kernelPackets() {
         return kernelPackets;
-    }
-
-    /** Frames received with {@code TP_STATUS_CSUMNOTREADY}: a partial transport checksum (see the class comment). */
-    public long checksumNotReady() {
-        return checksumNotReady;
     }
 
     /** TX ring slots handed to the kernel and not yet seen completed by {@link #reclaim()}. */
