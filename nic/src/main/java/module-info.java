@@ -7,4 +7,5 @@ module jix.nic {
     exports io.jix.nic;
     exports io.jix.nic.xdp;
     exports io.jix.nic.packet;
+    exports io.jix.nic.wire;
 }
