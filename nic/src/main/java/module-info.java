@@ -8,4 +8,5 @@ module jix.nic {
     exports io.jix.nic.xdp;
     exports io.jix.nic.packet;
     exports io.jix.nic.wire;
+    exports io.jix.nic.tools;
 }
