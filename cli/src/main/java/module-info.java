@@ -3,6 +3,7 @@ module jix.cli {
     requires jix.dataplane;
     requires jix.apps;
     requires jix.testnet;
+    requires jix.nic;
     requires jix.sys;
     requires info.picocli;
     opens io.jix.cli to info.picocli;

@@ -7,6 +7,7 @@ module jix.nic {
     exports io.jix.nic;
     exports io.jix.nic.xdp;
     exports io.jix.nic.packet;
+    exports io.jix.nic.bench;
     exports io.jix.nic.wire;
     exports io.jix.nic.tools;
 }

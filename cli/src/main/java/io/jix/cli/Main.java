@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** {@code ./jix}: serve applications on the dataplane, read its counters, manage the test network. */
 @Command(name = "jix", mixinStandardHelpOptions = true, version = "jix 0.1.0",
         description = "The IX protected dataplane operating system, in Java.",
-        subcommands = {ServeCommand.class, StatsCommand.class, TestnetCommand.class,
+        subcommands = {ServeCommand.class, StatsCommand.class, TestnetCommand.class, NicCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
