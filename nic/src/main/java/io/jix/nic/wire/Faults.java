@@ -29,7 +29,8 @@ package io.jix.nic.wire;
  * sequence is identical too. With the system clock only two things may vary between runs: when a
  * held frame is released by its timeout, and how many frames a receive finds due.
  *
- * <p>Frames a transmit does not take (ring full) do not consume a sequence number.
+ * <p>Frames a transmit does not take (ring full), and frames too long for the peer (dropped as
+ * malformed), do not consume a sequence number.
  *
  * @param seed                 seeds every decision
  * @param dropRate             probability in [0, 1]

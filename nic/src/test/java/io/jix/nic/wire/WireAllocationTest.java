@@ -28,14 +28,17 @@ class WireAllocationTest {
             byte[] sink = new byte[4096];
             assertThat(MX.getCurrentThreadAllocatedBytes() - probe).as("the allocation counter works").isGreaterThanOrEqualTo(sink.length);
             Loop loop = new Loop(wire);
+            // Tiered compilation (C1 to C2) allocates a few one-off 56-byte objects on this thread
+            // during roughly the first 400,000 frames, sometimes after quiet windows (not with C1 or
+            // C2 alone). So: at least a million frames of warm-up, ending with two quiet windows.
             int quiet = 0;
-            for (int w = 0; w < 400 && quiet < 2; w++) {
+            for (int w = 0; w < 400 && (w < 20 || quiet < 2); w++) {
                 long before = MX.getCurrentThreadAllocatedBytes();
                 loop.send(WINDOW);
                 long allocated = MX.getCurrentThreadAllocatedBytes() - before;
                 quiet = allocated == 0 ? quiet + 1 : 0;
             }
-            assertThat(quiet).as("two quiet warm-up windows").isEqualTo(2);
+            assertThat(quiet).as("quiet warm-up windows at the end").isGreaterThanOrEqualTo(2);
 
             long before = MX.getCurrentThreadAllocatedBytes();
             loop.send(2 * WINDOW);
