@@ -17,6 +17,11 @@ public final class EvLoop implements EventConditions {
     /** Default size of the staging buffers for unconsumed input and unsent output. */
     public static final int DEFAULT_BUFFER_SIZE = 16 * 1024;
 
+    private static final int OPENED = 0;
+    private static final int RECEIVED = 1;
+    private static final int SENT = 2;
+    private static final int DIED = 3;
+
     final Calls calls;
     final EvBuffers buffers;
     private final ElasticContext context;
@@ -73,12 +78,7 @@ public final class EvLoop implements EventConditions {
         c.loop = this;
         c.handle = handle;
         calls.accept(handle, c);
-        try {
-            c.opened();
-        } catch (RuntimeException | Error e) {
-            c.abandon();
-            throw e;
-        }
+        deliver(c, OPENED, null, 0, 0);
     }
 
     @Override
@@ -89,41 +89,36 @@ public final class EvLoop implements EventConditions {
             c.onClosed(status);
             return;
         }
-        try {
-            c.opened();
-        } catch (RuntimeException | Error e) {
-            c.abandon();
-            throw e;
-        }
+        deliver(c, OPENED, null, 0, 0);
     }
 
     @Override
     public void recv(Object cookie, long handle, MemorySegment data, long offset, int length) {
-        EvConnection c = (EvConnection) cookie;
-        try {
-            c.received(data, offset, length);
-        } catch (RuntimeException | Error e) {
-            c.abandon();
-            throw e;
-        }
+        deliver((EvConnection) cookie, RECEIVED, data, offset, length);
     }
 
     @Override
     public void sent(Object cookie, long handle, long bytes) {
-        EvConnection c = (EvConnection) cookie;
-        try {
-            c.sent(bytes);
-        } catch (RuntimeException | Error e) {
-            c.abandon();
-            throw e;
-        }
+        deliver((EvConnection) cookie, SENT, null, 0, bytes);
     }
 
     @Override
     public void dead(Object cookie, long handle, int reason) {
-        EvConnection c = (EvConnection) cookie;
+        deliver((EvConnection) cookie, DIED, null, 0, reason);
+    }
+
+    /**
+     * Runs one handler step. If handler code throws, the connection's buffers are dropped here and
+     * the exception goes on to the dataplane, which resets the connection and counts it.
+     */
+    private static void deliver(EvConnection c, int step, MemorySegment data, long offset, long value) {
         try {
-            c.died(reason);
+            switch (step) {
+                case OPENED -> c.opened();
+                case RECEIVED -> c.received(data, offset, (int) value);
+                case SENT -> c.sent(value);
+                default -> c.died((int) value);
+            }
         } catch (RuntimeException | Error e) {
             c.abandon();
             throw e;
