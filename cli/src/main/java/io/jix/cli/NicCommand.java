@@ -59,6 +59,11 @@ public final class NicCommand implements Runnable {
         return Arrays.stream(list.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
     }
 
+    /** CPU time this process has used so far, in milliseconds (-1 when unknown). */
+    static long cpuMillis() {
+        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
+    }
+
     static Inet4Address ipv4(String text) {
         try {
             if (InetAddress.getByName(text) instanceof Inet4Address a && text.chars().allMatch(
@@ -155,7 +160,7 @@ public final class NicCommand implements Runnable {
             out.println(r.describe() + ", " + t + " thread(s) pinned to " + Arrays.toString(r.pinned())
                     + ", TX kicks per queue " + Arrays.toString(r.kicks()) + ", ring full per queue "
                     + Arrays.toString(r.ringFull()));
-            out.println(r.line());
+            out.println(r.line() + " cpu_ms=" + cpuMillis());
             out.flush();
             return 0;
         }
@@ -214,7 +219,7 @@ public final class NicCommand implements Runnable {
                 description = "CPUs for the receive threads (default: ${DEFAULT-VALUE}; 'none': not pinned).")
         String rxCpus;
 
-        @Option(names = "--rx-batch", defaultValue = "256",
+        @Option(names = "--rx-batch", defaultValue = "64",
                 description = "Frames per receive call, 1..256 (default: ${DEFAULT-VALUE}).")
         int rxBatch;
 
@@ -222,7 +227,7 @@ public final class NicCommand implements Runnable {
                 description = "RX ring entries per queue (default: ${DEFAULT-VALUE}).")
         int rxRing;
 
-        @Option(names = "--idle", defaultValue = "spin", paramLabel = "spin|yield|sleep",
+        @Option(names = "--idle", defaultValue = "sleep", paramLabel = "spin|yield|sleep",
                 description = "What a receive thread does when its queues are empty (default: ${DEFAULT-VALUE}).")
         RxBench.Idle idle;
 
@@ -230,11 +235,11 @@ public final class NicCommand implements Runnable {
                 description = "The generator's transmit path (default: ${DEFAULT-VALUE}).")
         TrafficGenerator.Driver generator;
 
-        @Option(names = "--generator-threads", defaultValue = "1",
+        @Option(names = "--generator-threads", defaultValue = "0",
                 description = "Generator threads; 0: one per queue (default: ${DEFAULT-VALUE}).")
         int generatorThreads;
 
-        @Option(names = "--generator-cpus", defaultValue = "1", paramLabel = "LIST",
+        @Option(names = "--generator-cpus", defaultValue = "0,1", paramLabel = "LIST",
                 description = "CPUs for the generator threads (default: ${DEFAULT-VALUE}; 'none': not pinned).")
         String generatorCpus;
 
@@ -278,6 +283,7 @@ public final class NicCommand implements Runnable {
                 Map<String, Long> ethtool0 = ethtool(ifname);
                 long[] peer0 = peerTx();
                 Map<String, long[]> cpu0 = cpuTimes();
+                Map<Long, Task> tasks0 = tasks();
                 int genQueues = Math.min(peerQueues, queues == 0 ? peerQueues : queues);
                 int genThreads = generatorThreads == 0 ? genQueues : Math.min(generatorThreads, genQueues);
                 List<String> gen = generatorCommand(mac, ours, genQueues, genThreads);
@@ -285,12 +291,14 @@ public final class NicCommand implements Runnable {
                 String genOut = runGenerator(gen, Duration.ofNanos((long) (seconds * 1e9)).plusSeconds(30));
                 long genWall = System.nanoTime() - t0;
                 Map<String, long[]> cpu1 = cpuTimes();
+                Map<Long, Task> tasks1 = tasks();
                 settle(rx);
                 RxBench.Result r = rx.stop();
                 long[] peer1 = peerTx();
                 Map<String, Long> ethtool1 = ethtool(ifname);
                 String summary = report(out, r, genOut, genWall, peer0, peer1, ethtool0, ethtool1, genThreads);
                 cpuReport(out, cpu0, cpu1);
+                othersReport(out, tasks0, tasks1);
                 out.println(summary);
             }
             out.flush();
@@ -413,6 +421,63 @@ public final class NicCommand implements Runnable {
             out.println("CPU time during the run (generator JVM start included): " + s);
         }
 
+        /** A process's name and CPU time (utime + stime, in clock ticks) from {@code /proc/<pid>/stat}. */
+        private record Task(String name, long ticks) {
+        }
+
+        /** Every process now; processes that vanish while being read are skipped. */
+        private static Map<Long, Task> tasks() {
+            Map<Long, Task> m = new LinkedHashMap<>();
+            try (var dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+                for (Path d : dirs) {
+                    try {
+                        String stat = Files.readString(d.resolve("stat"));
+                        int open = stat.indexOf('(');
+                        int close = stat.lastIndexOf(')');
+                        String[] f = stat.substring(close + 2).split(" ");
+                        // After the name: state is field 3, utime field 14, stime field 15.
+                        m.put(Long.parseLong(d.getFileName().toString()), new Task(stat.substring(open + 1, close),
+                                Long.parseLong(f[11]) + Long.parseLong(f[12])));
+                    } catch (IOException | RuntimeException e) {
+                        // gone meanwhile
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return m;
+        }
+
+        /**
+         * The processes other than this one that used the most CPU while the generator ran: on a machine
+         * shared with other work the rates are only as good as the CPUs left to the benchmark.
+         */
+        private static void othersReport(PrintWriter out, Map<Long, Task> before, Map<Long, Task> after) {
+            long self = ProcessHandle.current().pid();
+            List<String> busy = new ArrayList<>();
+            long total = 0;
+            long softirqThreads = 0;
+            for (var e : after.entrySet()) {
+                Task b = before.get(e.getKey());
+                long d = e.getValue().ticks() - (b == null ? 0 : b.ticks());
+                if (e.getKey() == self || e.getValue().name().startsWith("ksoftirqd/")) {
+                    softirqThreads += e.getKey() == self ? 0 : d;
+                    continue;
+                }
+                if (d * 10 >= 100) {
+                    busy.add(String.format("%s[%d] %,d ms", e.getValue().name(), e.getKey(), d * 10));
+                }
+                total += d;
+            }
+            out.printf("other processes' CPU during the run (not the generator, which had exited): %,d ms%s%n",
+                    total * 10, busy.isEmpty() ? "" : " - " + String.join(", ", busy)
+                            + (total * 10 >= 500 ? " (the machine was busy with other work: rates are low)" : ""));
+            if (softirqThreads > 0) {
+                out.printf("ksoftirqd (network work deferred by the kernel, the benchmark's own): %,d ms%n",
+                        softirqThreads * 10);
+            }
+        }
+
         /** jix1's tx_packets and tx_dropped. */
         private static long[] peerTx() {
             String s = TestNet.execInPeer(TestNet.COMMAND_TIMEOUT, "cat",
@@ -495,6 +560,12 @@ public final class NicCommand implements Runnable {
             out.printf("offered %,d frames in %.2f s = %,d pps (generator %s thread(s), queues per generator "
                     + "report); received %,d = %.1f %% = %,d pps%n", offered, genSeconds, txPps, genThreads, received,
                     pct, rxPps);
+            long cpu = r.cpuNanos();
+            if (cpu >= 0) {
+                out.printf("receive threads: %,d ms of CPU in all (%.0f %% of one CPU over the generator's %.2f s)%s%n",
+                        cpu / 1_000_000, 100.0 * cpu / (genSeconds * 1e9), genSeconds,
+                        received > 0 ? String.format(", %.0f ns per frame received", (double) cpu / received) : "");
+            }
             out.printf("peer %s: tx_packets +%,d, tx_dropped +%,d%n", TestNet.PEER_IF, peer1[0] - peer0[0],
                     peer1[1] - peer0[1]);
             StringBuilder k = new StringBuilder();

@@ -120,9 +120,22 @@ public final class RxBench implements AutoCloseable {
      * What the receivers saw.
      *
      * @param queues   per queue
+     * @param threadCpuNanos CPU time each receive thread used (-1: unknown)
      * @param describe the port in words (driver, mode)
      */
-    public record Result(List<QueueResult> queues, String describe) {
+    public record Result(List<QueueResult> queues, long[] threadCpuNanos, String describe) {
+
+        /** CPU time the receive threads used, in all (user + system, from {@code /proc/thread-self/stat}; -1 if unknown). */
+        public long cpuNanos() {
+            long n = 0;
+            for (long t : threadCpuNanos) {
+                if (t < 0) {
+                    return -1;
+                }
+                n += t;
+            }
+            return n;
+        }
 
         public long received() {
             return queues.stream().mapToLong(QueueResult::received).sum();
@@ -145,6 +158,7 @@ public final class RxBench implements AutoCloseable {
     private final List<NicQueue> queues;
     private final Thread[] threads;
     private final int[] pinned;
+    private final long[] cpuNanos;
     /** Per queue: received, bytes, other; written by the owning thread with opaque stores. */
     private final long[] received;
     private final long[] bytes;
@@ -162,6 +176,8 @@ public final class RxBench implements AutoCloseable {
         int n = config.threads() == 0 ? queues.size() : Math.min(config.threads(), queues.size());
         this.threads = new Thread[n];
         this.pinned = new int[n];
+        this.cpuNanos = new long[n];
+        java.util.Arrays.fill(cpuNanos, -1);
         this.received = new long[queues.size()];
         this.bytes = new long[queues.size()];
         this.other = new long[queues.size()];
@@ -221,7 +237,10 @@ public final class RxBench implements AutoCloseable {
                     if (pinned[me] >= 0) {
                         io.jix.sys.Affinity.pinCurrentThread(pinned[me]);
                     }
+                    long cpu0 = threadCpuNanos();
                     receiveLoop(ids, deadline);
+                    long cpu1 = threadCpuNanos();
+                    cpuNanos[me] = cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0;
                 } catch (Throwable e) {
                     failure = e;
                 }
@@ -237,6 +256,21 @@ public final class RxBench implements AutoCloseable {
         }
         return false;
     }
+
+    /** The calling thread's CPU time (utime + stime) from {@code /proc/thread-self/stat}, or -1. */
+    static long threadCpuNanos() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return ticks * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** USER_HZ: what /proc counts CPU time in, 100 on Linux. */
+    private static final long CLOCK_TICKS_PER_SECOND = 100;
 
     /** One receive thread: rounds over its queues until stopped or past the deadline. */
     private void receiveLoop(int[] ids, long deadline) {
@@ -337,7 +371,7 @@ public final class RxBench implements AutoCloseable {
             int thread = q % threads.length;
             out.add(new QueueResult(nq.queueId(), thread, pinned[thread], received[q], bytes[q], other[q], counters));
         }
-        result = new Result(List.copyOf(out), describe());
+        result = new Result(List.copyOf(out), cpuNanos.clone(), describe());
         return result;
     }
 
