@@ -150,6 +150,7 @@ public final class NicCommand implements Runnable {
 
         @Override
         public Integer call() {
+            io.jix.sys.Interfaces.index(ifname); // a missing interface is one clear line, before anything else
             int q = queues == 0 ? io.jix.nic.xdp.XdpPort.queueCount(ifname) : queues;
             int t = threads == 0 ? q : threads;
             TrafficGenerator.Config c = new TrafficGenerator.Config(ifname, driver, ipv4(source), ipv4(destination),
