@@ -3,6 +3,7 @@ package io.jix.nic.xdp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jix.nic.QueueCounter;
+import io.jix.nic.tools.Responder;
 import io.jix.sys.Bpf;
 import io.jix.sys.Errno;
 import io.jix.sys.Syscalls;
@@ -78,21 +79,21 @@ class XdpNetworkTest {
 
     /** Runs a responder on every queue of {@code port} on one thread until stopped (at most 120 s). */
     private static final class Driver implements AutoCloseable {
-        final List<MiniResponder> responders = new ArrayList<>();
+        final List<Responder> responders = new ArrayList<>();
         final AtomicBoolean stop = new AtomicBoolean();
         final Thread thread;
         volatile Throwable failure;
 
         Driver(XdpPort port) {
             for (XdpQueue q : port.queues()) {
-                responders.add(new MiniResponder(q, mac, ours.getAddress(), UDP_PORT));
+                responders.add(new Responder(q, mac, ours.getAddress(), UDP_PORT));
             }
             thread = Thread.ofPlatform().name("xdp-responder").start(() -> {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
                 try {
                     while (!stop.get() && System.nanoTime() < deadline) {
                         int n = 0;
-                        for (MiniResponder r : responders) {
+                        for (Responder r : responders) {
                             n += r.poll();
                         }
                         if (n == 0) {
@@ -105,7 +106,7 @@ class XdpNetworkTest {
             });
         }
 
-        long sum(java.util.function.ToLongFunction<MiniResponder> f) {
+        long sum(java.util.function.ToLongFunction<Responder> f) {
             return responders.stream().mapToLong(f).sum();
         }
 
@@ -134,8 +135,8 @@ class XdpNetworkTest {
             assertThat(ping).contains("3 received");
             String neigh = TestNet.execInPeer(PEER_TIMEOUT, "ip", "neigh", "show", OURS, "dev", TestNet.PEER_IF);
             assertThat(neigh).contains(HexFormat.ofDelimiter(":").formatHex(mac));
-            assertThat(d.sum(r -> r.arpReplies)).isPositive();
-            assertThat(d.sum(r -> r.echoReplies)).isEqualTo(3);
+            assertThat(d.sum(Responder::arpReplies)).isPositive();
+            assertThat(d.sum(Responder::icmpReplies)).isEqualTo(3);
 
             // (c) The kernel's own address on the same interface still works: ICMP, ARP and TCP.
             String kernelPing = TestNet.execInPeer(PEER_TIMEOUT, "ping", "-c", "2", "-i", "0.2", "-W", "2",
@@ -163,7 +164,7 @@ class XdpNetworkTest {
                 assertThat(reply.strip()).isEqualTo("kernel-tcp");
             }
             // Nothing for the kernel's address reached jix.
-            assertThat(d.sum(r -> r.foreign)).isZero();
+            assertThat(d.sum(r -> r.dropped(Responder.Drop.NOT_FOR_US))).isZero();
         }
         assertThat(xdpOnInterface()).isEmpty();
     }
@@ -197,7 +198,7 @@ class XdpNetworkTest {
             System.out.println("peer sent/got/bad/distinct: " + result + "; queues: "
                     + port.queues().stream().map(q -> q.queueId() + ": " + q.counters()).toList());
             assertThat(result).isEqualTo("10000 10000 0 10000");
-            assertThat(d.sum(r -> r.udpReflected)).isEqualTo(10000);
+            assertThat(d.sum(Responder::udpReflected)).isEqualTo(10000);
             for (XdpQueue q : port.queues()) {
                 assertThat(q.counters().get(QueueCounter.DROP_MALFORMED)).isZero();
             }
