@@ -160,7 +160,7 @@ class PacketNetworkTest {
     void reflectsTenThousandDatagramsByteExact() throws Exception {
         try (PacketPort port = PacketPort.open(TestNet.LOCAL_IF, 1)) {
             List<TestResponder> rs = responders(port);
-            String out = runWhileAnswering(rs, port, "python3", "-c", UDP_CLIENT, OURS, "" + UDP_PORT, "10000", "4");
+            String out = runWhileAnswering(rs, port, "/usr/bin/python3", "-c", UDP_CLIENT, OURS, "" + UDP_PORT, "10000", "4");
             PacketQueue q = port.queue(0);
             q.refreshCounters();
             System.out.println("AF_PACKET reflector: peer " + out.strip() + "; queue " + q.counters()
@@ -181,7 +181,7 @@ class PacketNetworkTest {
         try (PacketPort port = PacketPort.open(TestNet.LOCAL_IF, 2)) {
             assertThat(port.queue(1).fanoutGroup()).isEqualTo(port.queue(0).fanoutGroup());
             List<TestResponder> rs = responders(port);
-            String out = runWhileAnswering(rs, port, "python3", "-c", UDP_CLIENT, OURS, "" + UDP_PORT, "1600", "16");
+            String out = runWhileAnswering(rs, port, "/usr/bin/python3", "-c", UDP_CLIENT, OURS, "" + UDP_PORT, "1600", "16");
             System.out.println("AF_PACKET fanout: peer " + out.strip() + "; reflected by queue 0/1: "
                     + rs.get(0).udpReflected + "/" + rs.get(1).udpReflected);
             assertThat(out.strip()).startsWith("sent=1600 echoed=1600 bad=0");
