@@ -5,4 +5,7 @@
 module jix.stack {
     requires transitive jix.nic;
     exports io.jix.stack;
+    exports io.jix.stack.link;
+    exports io.jix.stack.ip;
+    exports io.jix.stack.udp;
 }
