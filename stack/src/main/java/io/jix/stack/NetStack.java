@@ -31,7 +31,9 @@ import io.jix.stack.udp.UdpHandler;
  * <li>Ethernet: frames for our MAC or broadcast; other ethertypes, multicast and VLAN-tagged
  *     frames are dropped.</li>
  * <li>ARP (RFC 826): requests for our address are answered; a sender already in the cache is
- *     updated by any ARP packet, a sender asking for us is learned; static entries never change.</li>
+ *     updated by any ARP packet, a sender asking for us is learned; static entries never change.
+ *     An on-link IPv4 sender is also learned from its Ethernet source when it has no entry or its
+ *     entry is resolving (one stack per queue: the ARP answer may reach another queue's stack).</li>
  * <li>IPv4 (RFC 791, RFC 1122 3.2.1): version, IHL, total length (padding trimmed) and header
  *     checksum are checked; sources that are zero, broadcast, multicast, loopback or our own are
  *     dropped; accepted destinations are our address, 255.255.255.255 and our subnet's broadcast.
@@ -301,6 +303,28 @@ public final class NetStack {
         }
     }
 
+    /**
+     * An on-link sender of an IPv4 packet to us: creates its entry or completes a resolving one
+     * from the Ethernet source. With one stack per queue, the ARP answer to this stack's request
+     * may be steered to another queue's stack; the sender's own traffic reaching this queue
+     * settles it here. Existing entries are changed only by ARP.
+     */
+    private void learnFromIp(int src, long srcMac) {
+        int e = arp.find(src);
+        if (e == ArpCache.MISSING) {
+            e = arp.add(src, ArpCache.REACHABLE, srcMac);
+            if (e != ArpCache.MISSING) {
+                counters.increment(StackCounter.ARP_LEARNED);
+                int t = timers.allocate(KIND_ARP | e);
+                arp.timer(e, t);
+                timers.schedule(t, now + config.arpReachableNanos());
+            }
+        } else if (arp.state(e) == ArpCache.RESOLVING) {
+            counters.increment(StackCounter.ARP_LEARNED);
+            confirm(e, srcMac);
+        }
+    }
+
     private void sendArpRequest(int target, long dstMac) {
         Frame f = allocate(tx);
         if (f == null) {
@@ -446,6 +470,9 @@ public final class NetStack {
         }
         if (hl > Ipv4.HEADER && !options(f, IP + Ipv4.HEADER, IP + hl)) {
             return;
+        }
+        if (!linkBroadcast && (src & netmask) == (ourIp & netmask)) {
+            learnFromIp(src, Ethernet.mac(f, 6));
         }
         f.length(IP + total); // trim Ethernet padding
         int proto = f.u8(IP + 9);
