@@ -1,5 +1,7 @@
 package io.jix.nic.packet;
 
+import io.jix.testkit.Allocations;
+
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,7 +10,6 @@ import io.jix.nic.FrameBurst;
 import io.jix.nic.FramePool;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.reflect.Method;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,25 +21,8 @@ class PacketAllocationTest {
     private static final int SLOT = PacketQueue.SLOT;
     private static final int SLOTS = 256;
 
-    /** com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes, reached reflectively (module jix.nic does not read jdk.management). */
-    private static final Object MX;
-    private static final Method ALLOCATED;
-
-    static {
-        try {
-            MX = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-            ALLOCATED = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private static long allocated() {
-        try {
-            return (long) (Long) ALLOCATED.invoke(MX);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        return Allocations.ofCurrentThread();
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.jix.nic.tools;
 
+import io.jix.testkit.Allocations;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jix.nic.FrameBurst;
@@ -10,14 +12,11 @@ import io.jix.nic.wire.WireQueue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 /** {@link Responder#poll()} answers ARP, ICMP and UDP and drops garbage without allocating. */
 class ResponderAllocationTest {
 
-    private static final com.sun.management.ThreadMXBean MX =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     @Test
     void pollAllocatesNothingInSteadyState() {
@@ -60,16 +59,13 @@ class ResponderAllocationTest {
                     pool.release(rx.frame(i));
                 }
             };
-            // Tiered compilation (C1 to C2) allocates a few one-off 56-byte objects on this thread
-            // during roughly the first 400,000 frames, sometimes after quiet windows; it happens with
-            // the wire alone too, and not with C1 or C2 alone. So: at least a million frames of
-            // warm-up, ending with two quiet windows.
-            int quiet = 0;
-            for (int w = 0; w < 200 && (w < 20 || quiet < 2); w++) {
-                quiet = allocatedOver(round, 50_000) == 0 ? quiet + 1 : 0;
-            }
-            assertThat(quiet).as("quiet warm-up windows at the end").isGreaterThanOrEqualTo(2);
-            assertThat(allocatedOver(round, 100_000)).as("bytes allocated over 100,000 frames").isZero();
+            Runnable window = () -> {
+                for (int r = 0; r < 50_000; r += 32) {
+                    round.run();
+                }
+            };
+            long allocated = Allocations.steadyState(window, Allocations::ofCurrentThread, 20, 200, 2);
+            assertThat(allocated).as("bytes allocated over 100,000 frames").isZero();
             assertThat(responder.arpReplies()).isPositive();
             assertThat(responder.icmpReplies()).isPositive();
             assertThat(responder.udpReflected()).isPositive();
@@ -78,12 +74,4 @@ class ResponderAllocationTest {
         }
     }
 
-    /** Bytes this thread allocated while {@code round} (32 frames) ran for {@code frames} frames. */
-    private static long allocatedOver(Runnable round, int frames) {
-        long before = MX.getCurrentThreadAllocatedBytes();
-        for (int r = 0; r < frames; r += 32) {
-            round.run();
-        }
-        return MX.getCurrentThreadAllocatedBytes() - before;
-    }
 }

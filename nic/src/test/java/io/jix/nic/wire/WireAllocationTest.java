@@ -1,11 +1,12 @@
 package io.jix.nic.wire;
 
+import io.jix.testkit.Allocations;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jix.nic.FrameBurst;
 import io.jix.nic.FramePool;
 import io.jix.nic.QueueCounter;
-import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,8 +15,6 @@ import org.junit.jupiter.api.Test;
  */
 class WireAllocationTest {
 
-    private static final com.sun.management.ThreadMXBean MX =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private static final int WINDOW = 50_000;
 
@@ -24,25 +23,11 @@ class WireAllocationTest {
         Faults faults = Faults.builder().seed(3).drop(0.05).duplicate(0.05).reorder(0.05, 8).corrupt(0.001)
                 .delay(1_000, 2_000).build();
         try (Wire wire = Wire.create(WireConfig.builder().frames(1024).ringSlots(256).faults(faults).build())) {
-            long probe = MX.getCurrentThreadAllocatedBytes();
+            long probe = Allocations.ofCurrentThread();
             byte[] sink = new byte[4096];
-            assertThat(MX.getCurrentThreadAllocatedBytes() - probe).as("the allocation counter works").isGreaterThanOrEqualTo(sink.length);
+            assertThat(Allocations.ofCurrentThread() - probe).as("the allocation counter works").isGreaterThanOrEqualTo(sink.length);
             Loop loop = new Loop(wire);
-            // Tiered compilation (C1 to C2) allocates a few one-off 56-byte objects on this thread
-            // during roughly the first 400,000 frames, sometimes after quiet windows (not with C1 or
-            // C2 alone). So: at least a million frames of warm-up, ending with two quiet windows.
-            int quiet = 0;
-            for (int w = 0; w < 400 && (w < 20 || quiet < 2); w++) {
-                long before = MX.getCurrentThreadAllocatedBytes();
-                loop.send(WINDOW);
-                long allocated = MX.getCurrentThreadAllocatedBytes() - before;
-                quiet = allocated == 0 ? quiet + 1 : 0;
-            }
-            assertThat(quiet).as("quiet warm-up windows at the end").isGreaterThanOrEqualTo(2);
-
-            long before = MX.getCurrentThreadAllocatedBytes();
-            loop.send(2 * WINDOW);
-            long allocated = MX.getCurrentThreadAllocatedBytes() - before;
+            long allocated = Allocations.steadyState(() -> loop.send(WINDOW), Allocations::ofCurrentThread, 20, 400, 2);
             assertThat(allocated).as("bytes allocated over 100,000 frames").isZero();
 
             for (QueueCounter c : new QueueCounter[] {QueueCounter.FAULT_DROPPED, QueueCounter.FAULT_DUPLICATED,

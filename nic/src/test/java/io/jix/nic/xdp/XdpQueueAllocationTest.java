@@ -1,5 +1,7 @@
 package io.jix.nic.xdp;
 
+import io.jix.testkit.Allocations;
+
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,7 +11,6 @@ import io.jix.nic.QueueCounter;
 import io.jix.sys.Syscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.reflect.Method;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,24 +74,6 @@ class XdpQueueAllocationTest {
         return frames;
     }
 
-    /**
-     * This thread's allocated bytes from com.sun.management.ThreadMXBean, by reflection: the test
-     * compiles inside module jix.nic, which does not read jdk.management (nic/pom.xml has no
-     * --add-reads for it, unlike sys and dataplane). The reading's own boxing is measured and
-     * subtracted.
-     */
-    private static long allocatedBytes() {
-        try {
-            Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
-                    .invoke(null);
-            Method m = Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes",
-                    long.class);
-            return (Long) m.invoke(mx, Thread.currentThread().threadId());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Test
     void steadyStateAllocatesNothing() {
         XdpRing fill = ring(8, true);
@@ -101,15 +84,12 @@ class XdpQueueAllocationTest {
         XdpQueue q = new XdpQueue(new Syscalls(), -1, 0, null, umem, 2048, 1024, fill, comp, rx, tx, true, false,
                 false);
         FrameBurst b = new FrameBurst(64);
-        roundTrips(q, fill, rx, tx, comp, b, 50_000); // warm up: compile
-        long overhead = allocatedBytes() - allocatedBytes(); // what one reflective reading itself costs
-        overhead = -overhead;
-        long before = allocatedBytes();
-        long frames = roundTrips(q, fill, rx, tx, comp, b, 200_000);
-        long allocated = allocatedBytes() - before - overhead;
-        assertThat(frames).isGreaterThan(1_000_000);
+        long[] frames = {0};
+        long allocated = Allocations.steadyState(() -> frames[0] += roundTrips(q, fill, rx, tx, comp, b, 50_000),
+                Allocations::ofCurrentThread, 4, 100, 4);
+        assertThat(frames[0]).isGreaterThan(1_000_000);
         assertThat(q.counters().get(QueueCounter.DROP_MALFORMED)).isZero();
-        assertThat(allocated).as("bytes allocated over %d frames", frames).isZero();
+        assertThat(allocated).as("bytes allocated over the last 200,000 round trips").isZero();
         q.close();
         arena.close();
     }
