@@ -1,0 +1,123 @@
+package io.jix.stack.tcp;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One connection's control block (RFC 9293 §3.3.1), preallocated per slot of a {@link TcpLayer}
+ * and reused: every array is sized once from {@link TcpConfig}, so steady state allocates nothing.
+ */
+final class Tcb {
+
+    static final int CLOSED = 0;
+    static final int LISTEN = 1; // not used for a slot: listeners are ports
+    static final int SYN_SENT = 2;
+    static final int SYN_RECEIVED = 3;
+    static final int ESTABLISHED = 4;
+    static final int FIN_WAIT_1 = 5;
+    static final int FIN_WAIT_2 = 6;
+    static final int CLOSE_WAIT = 7;
+    static final int CLOSING = 8;
+    static final int LAST_ACK = 9;
+    static final int TIME_WAIT = 10;
+
+    static final String[] NAMES = {"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+        "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"};
+
+    final int slot;
+    int generation;
+    int state;
+    boolean passive;
+    boolean appGone; // dead event delivered; the slot lingers (TIME-WAIT) or is freed
+    boolean closeRequested;
+
+    int localIp;
+    int localPort;
+    int remoteIp;
+    int remotePort;
+
+    // send sequence space
+    int iss;
+    int sndUna;
+    int sndNxt;
+    int sndMax;
+    int sndWnd;      // bytes, already scaled
+    int maxSndWnd;
+    int sndWl1;
+    int sndWl2;
+    int sndShift;    // peer's window scale
+    int smss;        // payload bytes per segment (options excluded)
+
+    // receive sequence space
+    int irs;
+    int rcvNxt;
+    int rcvAdvEdge;  // right edge we advertised (never moved left)
+    int rcvShift;    // our window scale
+    long unreturned; // bytes delivered, not yet recvDone
+
+    boolean tsOk;
+    boolean sackOk;
+    boolean wsOk;
+    int tsRecent;
+    boolean finReceived;
+
+    // retransmission
+    int timer = -1;     // RTO / persist / TIME-WAIT / SYN
+    int ackTimer = -1;  // delayed ACK
+    int retries;
+    boolean synRetransmitted;
+    boolean rttTiming;
+    int rttSeq;
+    long rttStart;
+    boolean retransmittedSinceTiming;
+    boolean persist;
+    int segmentsUnacked; // full segments received since our last ACK
+    boolean ackNow;
+    boolean ackPending;
+    int lastAdvertised;
+    final RttEstimator rtt = new RttEstimator();
+    final NewReno cc = new NewReno();
+
+    // application send queue: referenced segments, first one starting at sndUna (after the SYN)
+    final MemorySegment[] segs;
+    final long[] segOff;
+    final int[] segLen;
+    int segHead;
+    int segCount;
+    long queued;       // unacknowledged + unsent application bytes
+    int headConsumed;  // bytes of the head segment already acknowledged
+    boolean finQueued; // close() asked for a FIN after the data
+
+    // received frames the application holds: frame ids and bytes not yet returned
+    final int[] heldFrame;
+    final int[] heldLeft;
+    int heldHead;
+    int heldCount;
+
+    final ReassemblyQueue ooo;
+
+    Tcb(int slot, TcpConfig config, ReassemblyQueue.Releaser releaser) {
+        this.slot = slot;
+        segs = new MemorySegment[config.sendSegments()];
+        segOff = new long[config.sendSegments()];
+        segLen = new int[config.sendSegments()];
+        int held = config.receiveBuffer() / 64 + config.oooSegments() + 8;
+        heldFrame = new int[held];
+        heldLeft = new int[held];
+        ooo = new ReassemblyQueue(config.oooSegments(), config.receiveBuffer(), releaser);
+    }
+
+    /** Data sequence number of the first unacknowledged application byte. */
+    int dataStart() {
+        return sndUna + (state == SYN_SENT || state == SYN_RECEIVED ? 1 : 0);
+    }
+
+    /** Sequence number just past the queued application data. */
+    int dataEnd() {
+        return dataStart() + (int) queued;
+    }
+
+    @Override
+    public String toString() {
+        return "tcb " + slot + " " + NAMES[state] + " una " + sndUna + " nxt " + sndNxt + " rcv " + rcvNxt;
+    }
+}

@@ -1,0 +1,1182 @@
+package io.jix.stack.tcp;
+
+import io.jix.nic.Frame;
+import io.jix.nic.FramePool;
+import io.jix.stack.FlowTable;
+import io.jix.stack.NetStack;
+import io.jix.stack.TimerWheel;
+import io.jix.stack.TransportHandler;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * TCP on one {@link NetStack} (one elastic thread): the RFC 9293 state machine with the
+ * application calls of IX ({@link #listen}, {@link #connect}, {@link #send}, {@link #recvDone},
+ * {@link #close}, {@link #abort}) and its events ({@link TcpEvents}).
+ *
+ * <p>Ownership: received payload stays in the received frame, handed to the application by
+ * {@link TcpEvents#recv} and released when {@link #recvDone} returns all its bytes; the receive
+ * window is the receive buffer minus the bytes not yet returned. Sent data is referenced, never
+ * copied into a buffer: {@link #send} records the application's segment and the bytes are copied
+ * into a frame each time they are (re)transmitted, until {@link TcpEvents#sent} says they were
+ * acknowledged.
+ *
+ * <p>Connections live in preallocated {@link Tcb}s indexed by slot, found with a
+ * {@link FlowTable}; handles are {@code generation << 32 | slot}. Timers run on a private 16 µs
+ * {@link TimerWheel} that {@link #poll} advances: call it after each {@code NetStack.poll}.
+ */
+public final class TcpLayer implements TransportHandler {
+
+    private static final int T_RTO = 0;
+    private static final int T_ACK = 1;
+    private static final long TICK = 16_000L;
+    private static final int EPHEMERAL_LO = 32768;
+    private static final int EPHEMERAL_HI = 60999;
+    private static final int DEFAULT_MSS = 536;
+
+    private final NetStack stack;
+    private final TcpConfig config;
+    private final TcpEvents events;
+    private final Tcb[] tcbs;
+    private final int[] free;
+    private int freeCount;
+    private final FlowTable flows;
+    private final TimerWheel timers;
+    private final IsnGenerator isns;
+    private final int[] backlog = new int[65536];   // 0: not listening
+    private final int[] embryonic = new int[65536]; // SYN-RECEIVED per listening port
+    private int nextPort = EPHEMERAL_LO;
+
+    private final TcpHeader in = new TcpHeader();
+    private final TcpHeader out = new TcpHeader();
+    private final TcpOptions opts = new TcpOptions();
+    private final Frame txFrame = new Frame();
+    private final int[] sackLeft = new int[TcpOptions.MAX_SACK_BLOCKS];
+    private final int[] sackRight = new int[TcpOptions.MAX_SACK_BLOCKS];
+    private final TimerWheel.Expiry expiry = this::expired;
+    private final ReassemblyQueue.Consumer drain = this::deliverQueued;
+    private Tcb draining;
+    private long now;
+    private long challengeWindowStart;
+    private int challengeCount;
+    private int rcvWindowShift;
+
+    /** Counters, plain fields for now. */
+    public long segmentsIn;
+    public long segmentsOut;
+    public long retransmits;
+    public long badSegments;
+    public long resetsSent;
+    public long challengeAcks;
+    public long listenOverflows;
+
+    public TcpLayer(NetStack stack, TcpConfig config, TcpEvents events) {
+        this(stack, config, events, new IsnGenerator());
+    }
+
+    public TcpLayer(NetStack stack, TcpConfig config, TcpEvents events, IsnGenerator isns) {
+        this.stack = stack;
+        this.config = config;
+        this.events = events;
+        this.isns = isns;
+        int n = config.maxConnections();
+        tcbs = new Tcb[n];
+        free = new int[n];
+        for (int i = 0; i < n; i++) {
+            tcbs[i] = new Tcb(i, config, stack::release);
+            free[i] = n - 1 - i;
+        }
+        freeCount = n;
+        flows = new FlowTable(n);
+        now = stack.now();
+        timers = new TimerWheel(2 * n, TICK, now);
+        for (Tcb t : tcbs) {
+            t.timer = timers.allocate((long) t.slot << 1 | T_RTO);
+            t.ackTimer = timers.allocate((long) t.slot << 1 | T_ACK);
+        }
+        int shift = 0;
+        while ((config.receiveBuffer() >> shift) > 65535) {
+            shift++;
+        }
+        rcvWindowShift = Math.min(shift, TcpOptions.MAX_WSCALE);
+        stack.registerTransport(TcpHeader.PROTOCOL, this);
+    }
+
+    // ================================================================ application calls
+
+    /** Accepts connections on {@code port}, at most {@code backlog} in SYN-RECEIVED at once. */
+    public void listen(int port, int backlog) {
+        checkPort(port);
+        if (backlog < 1) {
+            throw new IllegalArgumentException("backlog " + backlog);
+        }
+        this.backlog[port] = backlog;
+    }
+
+    /** Stops accepting on {@code port}; connections already made are not affected. */
+    public void unlisten(int port) {
+        checkPort(port);
+        backlog[port] = 0;
+    }
+
+    /**
+     * Opens a connection (sends a SYN). The outcome arrives as {@link TcpEvents#connected}.
+     *
+     * @return the handle, or -1 when no slot or local port is free
+     */
+    public long connect(int remoteIp, int remotePort) {
+        checkPort(remotePort);
+        if (freeCount == 0) {
+            return -1;
+        }
+        int local = ourIp();
+        int port = -1;
+        for (int i = 0; i <= EPHEMERAL_HI - EPHEMERAL_LO; i++) {
+            int p = nextPort;
+            nextPort = nextPort == EPHEMERAL_HI ? EPHEMERAL_LO : nextPort + 1;
+            if (backlog[p] == 0 && flows.get(FlowTable.key1(local, remoteIp), FlowTable.key2(p, remotePort))
+                    == FlowTable.MISSING) {
+                port = p;
+                break;
+            }
+        }
+        if (port < 0) {
+            return -1;
+        }
+        Tcb t = allocate(local, port, remoteIp, remotePort);
+        if (t == null) {
+            return -1;
+        }
+        t.passive = false;
+        t.state = Tcb.SYN_SENT;
+        t.wsOk = true;
+        t.sackOk = true;
+        t.tsOk = true;
+        sendSyn(t);
+        armRto(t);
+        return handle(t);
+    }
+
+    /**
+     * Queues {@code length} bytes at {@code offset} of {@code data} for sending, by reference:
+     * the application must not change or free them until {@link TcpEvents#sent} covers them.
+     *
+     * @return the bytes taken (fewer when the send buffer or its segment slots are full; 0 when
+     *     the connection cannot send)
+     */
+    public int send(long conn, MemorySegment data, long offset, int length) {
+        Tcb t = tcb(conn);
+        if ((t.state != Tcb.ESTABLISHED && t.state != Tcb.CLOSE_WAIT) || t.closeRequested || length <= 0) {
+            return 0;
+        }
+        if (t.segCount == t.segs.length) {
+            return 0;
+        }
+        int take = (int) Math.min(length, config.sendBuffer() - t.queued);
+        if (take <= 0) {
+            return 0;
+        }
+        int i = (t.segHead + t.segCount) % t.segs.length;
+        t.segs[i] = data;
+        t.segOff[i] = offset;
+        t.segLen[i] = take;
+        t.segCount++;
+        t.queued += take;
+        output(t);
+        stack.flush();
+        return take;
+    }
+
+    /** The application is done with {@code bytes} of received data (in delivery order): frames go back, the window opens. */
+    public void recvDone(long conn, int bytes) {
+        Tcb t = tcb(conn);
+        if (bytes < 0 || bytes > t.unreturned) {
+            throw new IllegalArgumentException("recvDone " + bytes + " of " + t.unreturned);
+        }
+        returnBytes(t, bytes);
+        if (t.state >= Tcb.ESTABLISHED && t.state != Tcb.TIME_WAIT) {
+            // Window update when it grew by two segments or from below one (receiver SWS avoidance, RFC 9293 §3.8.6.2.2).
+            int win = window(t);
+            if (win - t.lastAdvertised >= 2 * t.smss || (t.lastAdvertised < t.smss && win >= t.smss)) {
+                t.ackNow = true;
+                output(t);
+                stack.flush();
+            }
+        }
+    }
+
+    /** Orderly close: a FIN follows the queued data. The handle stays valid until {@link TcpEvents#dead}. */
+    public void close(long conn) {
+        Tcb t = tcb(conn);
+        if (t.closeRequested) {
+            return;
+        }
+        t.closeRequested = true;
+        switch (t.state) {
+            case Tcb.SYN_SENT -> {
+                finish(t, TcpEvents.CLOSED);
+                return;
+            }
+            case Tcb.SYN_RECEIVED, Tcb.ESTABLISHED -> t.state = Tcb.FIN_WAIT_1;
+            case Tcb.CLOSE_WAIT -> t.state = Tcb.LAST_ACK;
+            default -> {
+                return;
+            }
+        }
+        t.finQueued = true;
+        output(t);
+        stack.flush();
+    }
+
+    /** Abortive close: sends RST, drops everything, {@link TcpEvents#dead} with {@link TcpEvents#ABORTED}. */
+    public void abort(long conn) {
+        Tcb t = tcb(conn);
+        if (t.state != Tcb.SYN_SENT && t.state != Tcb.TIME_WAIT) {
+            sendControl(t, t.sndNxt, 0, TcpHeader.RST);
+        }
+        finish(t, TcpEvents.ABORTED);
+        stack.flush();
+    }
+
+    /** Runs the timers due at {@code nowNanos}; then flushes what they sent. */
+    public void poll(long nowNanos) {
+        now = nowNanos;
+        timers.advance(nowNanos, expiry);
+        stack.flush();
+    }
+
+    /** Whether {@code conn} names a live connection. */
+    public boolean valid(long conn) {
+        int slot = (int) conn;
+        return conn >= 0 && slot < tcbs.length && tcbs[slot].generation == (int) (conn >>> 32)
+                && !tcbs[slot].appGone && tcbs[slot].state != Tcb.CLOSED;
+    }
+
+    /** State name of a connection, for tests and diagnostics. */
+    public String state(long conn) {
+        int slot = (int) conn;
+        Tcb t = tcbs[slot];
+        return t.generation == (int) (conn >>> 32) ? Tcb.NAMES[t.state] : "CLOSED";
+    }
+
+    /** Connection slots in use (TIME-WAIT included). */
+    public int connections() {
+        return tcbs.length - freeCount;
+    }
+
+    /** The connection's smoothed RTT estimator state, for tests. */
+    public long rto(long conn) {
+        return tcb(conn).rtt.rto();
+    }
+
+    public TcpConfig config() {
+        return config;
+    }
+
+    // ================================================================ receive
+
+    @Override
+    public boolean receive(NetStack s, Frame frame, int l4Offset, int l4Length, int srcIp, int dstIp) {
+        now = s.now();
+        segmentsIn++;
+        in.wrap(frame, l4Offset);
+        if (in.validate(l4Length) != TcpHeader.VALID || dstIp != ourIp()
+                || (!s.rxChecksumVerified() && !in.checksumOk(srcIp, dstIp, l4Length))) {
+            badSegments++;
+            return false;
+        }
+        opts.clear();
+        if (in.optionsLength() > 0) {
+            opts.parse(in);
+        }
+        int slot = flows.get(FlowTable.key1(dstIp, srcIp), FlowTable.key2(in.destinationPort(), in.sourcePort()));
+        int dataOff = l4Offset + in.headerLength();
+        int len = l4Length - in.headerLength();
+        if (slot == FlowTable.MISSING) {
+            noConnection(frame, srcIp, dstIp, len);
+            return false;
+        }
+        Tcb t = tcbs[slot];
+        boolean kept;
+        if (t.state == Tcb.SYN_SENT) {
+            synSent(t, len);
+            kept = false;
+        } else {
+            kept = segment(t, frame, dataOff, len);
+        }
+        return kept;
+    }
+
+    /** A segment for no connection: a listener's SYN, or a reset (RFC 9293 §3.10.7.1). */
+    private void noConnection(Frame frame, int srcIp, int dstIp, int len) {
+        int flags = in.flags();
+        if ((flags & TcpHeader.RST) != 0) {
+            return;
+        }
+        int port = in.destinationPort();
+        if (backlog[port] != 0 && (flags & (TcpHeader.ACK | TcpHeader.SYN)) == TcpHeader.SYN) {
+            listenSyn(srcIp, dstIp, port);
+            return;
+        }
+        if (backlog[port] != 0 && (flags & TcpHeader.ACK) == 0) {
+            return; // LISTEN drops anything else without ACK
+        }
+        // CLOSED (or LISTEN with an ACK): <SEQ=SEG.ACK><CTL=RST>, or <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+        int segLen = len + ((flags & TcpHeader.SYN) != 0 ? 1 : 0) + ((flags & TcpHeader.FIN) != 0 ? 1 : 0);
+        if ((flags & TcpHeader.ACK) != 0) {
+            rawReset(srcIp, in.sourcePort(), port, in.ack(), 0, TcpHeader.RST);
+        } else {
+            rawReset(srcIp, in.sourcePort(), port, 0, in.seq() + segLen, TcpHeader.RST | TcpHeader.ACK);
+        }
+    }
+
+    private void listenSyn(int srcIp, int dstIp, int port) {
+        if (embryonic[port] >= backlog[port] || freeCount == 0) {
+            listenOverflows++; // SYN cookies are not wired in yet: drop, the peer retransmits
+            return;
+        }
+        Tcb t = allocate(dstIp, port, srcIp, in.sourcePort());
+        if (t == null) {
+            listenOverflows++;
+            return;
+        }
+        embryonic[port]++;
+        t.passive = true;
+        t.state = Tcb.SYN_RECEIVED;
+        t.irs = in.seq();
+        t.rcvNxt = t.irs + 1;
+        negotiate(t);
+        t.sndWnd = in.window(); // never scaled in a SYN
+        t.maxSndWnd = t.sndWnd;
+        t.sndWl1 = t.irs;
+        t.sndWl2 = t.iss;
+        sendSyn(t);
+        armRto(t);
+    }
+
+    /** Takes the peer's SYN options: MSS, and WS/SACK/TS only when both sides offer them (RFC 7323 §1.3, RFC 2018 §2). */
+    private void negotiate(Tcb t) {
+        int peerMss = opts.mss() > 0 ? opts.mss() : DEFAULT_MSS;
+        boolean ws = opts.windowScale() >= 0 && (t.passive || t.wsOk);
+        t.wsOk = ws;
+        t.sndShift = ws ? opts.windowScale() : 0;
+        t.rcvShift = ws ? rcvWindowShift : 0;
+        t.sackOk = opts.sackPermitted() && (t.passive || t.sackOk);
+        t.tsOk = opts.hasTimestamps() && (t.passive || t.tsOk);
+        if (t.tsOk) {
+            t.tsRecent = opts.tsVal();
+        }
+        t.smss = Math.min(peerMss, ourMss()) - (t.tsOk ? 12 : 0);
+        t.cc.reset(t.smss, t.iss);
+    }
+
+    /** RFC 9293 §3.10.7.3: the segment arrives in SYN-SENT. */
+    private void synSent(Tcb t, int len) {
+        int flags = in.flags();
+        boolean ack = (flags & TcpHeader.ACK) != 0;
+        if (ack && (Seq.leq(in.ack(), t.iss) || Seq.gt(in.ack(), t.sndMax))) {
+            if ((flags & TcpHeader.RST) == 0) {
+                sendControl(t, in.ack(), 0, TcpHeader.RST);
+            }
+            return;
+        }
+        if ((flags & TcpHeader.RST) != 0) {
+            if (ack) { // RFC 5961 §3.2: only with an acceptable ACK
+                finish(t, TcpEvents.RESET);
+            }
+            return;
+        }
+        if ((flags & TcpHeader.SYN) == 0) {
+            return;
+        }
+        t.irs = in.seq();
+        t.rcvNxt = t.irs + 1;
+        negotiate(t);
+        if (ack) {
+            t.sndUna = in.ack();
+            t.sndWnd = in.window() << t.sndShift;
+            // RFC 7323 §2.2: the window of a <SYN,ACK> is never scaled
+            t.sndWnd = in.window();
+            t.maxSndWnd = t.sndWnd;
+            t.sndWl1 = in.seq();
+            t.sndWl2 = in.ack();
+            established(t);
+            t.ackNow = true;
+            output(t);
+            events.connected(handle(t), 0);
+        } else {
+            // simultaneous open: SYN-RECEIVED, send SYN,ACK with our ISN
+            t.state = Tcb.SYN_RECEIVED;
+            t.sndWnd = in.window();
+            t.maxSndWnd = t.sndWnd;
+            t.sndWl1 = in.seq();
+            t.sndNxt = t.iss;
+            sendSyn(t);
+            armRto(t);
+        }
+    }
+
+    private void established(Tcb t) {
+        t.state = Tcb.ESTABLISHED;
+        t.rtt.handshakeComplete(t.synRetransmitted);
+        t.retries = 0;
+        timers.cancel(t.timer);
+        t.lastAdvertised = window(t);
+    }
+
+    /** Segment processing in the synchronized states and SYN-RECEIVED (RFC 9293 §3.10.7.4). Returns whether the frame is kept. */
+    private boolean segment(Tcb t, Frame frame, int dataOff, int len) {
+        int flags = in.flags();
+        int seq = in.seq();
+        boolean rst = (flags & TcpHeader.RST) != 0;
+        boolean syn = (flags & TcpHeader.SYN) != 0;
+
+        // RFC 7323 §5.3 PAWS
+        if (t.tsOk && opts.hasTimestamps() && !rst && Seq.lt(opts.tsVal(), t.tsRecent)) {
+            ackOutOfWindow(t);
+            return false;
+        }
+        // sequence acceptability
+        int segLen = len + (syn ? 1 : 0) + ((flags & TcpHeader.FIN) != 0 ? 1 : 0);
+        int wnd = Math.max(t.rcvAdvEdge - t.rcvNxt, 0);
+        boolean acceptable;
+        if (segLen == 0) {
+            acceptable = wnd == 0 ? seq == t.rcvNxt : Seq.leq(t.rcvNxt, seq) && Seq.lt(seq, t.rcvNxt + wnd);
+        } else if (wnd == 0) {
+            acceptable = false;
+        } else {
+            acceptable = (Seq.leq(t.rcvNxt, seq) && Seq.lt(seq, t.rcvNxt + wnd))
+                    || (Seq.leq(t.rcvNxt, seq + segLen - 1) && Seq.lt(seq + segLen - 1, t.rcvNxt + wnd));
+        }
+        if (t.state == Tcb.TIME_WAIT && syn && !rst && (flags & TcpHeader.ACK) == 0 && Seq.gt(seq, t.rcvNxt)) {
+            // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN may reopen a TIME-WAIT connection; we let it
+            // through as a fresh connection when a listener exists
+            if (backlog[t.localPort] != 0) {
+                int srcIp = t.remoteIp;
+                release(t);
+                listenSyn(srcIp, ourIp(), in.destinationPort());
+                return false;
+            }
+        }
+        if (!acceptable) {
+            if (!rst) {
+                ackOutOfWindow(t);
+            }
+            return false;
+        }
+        // RST (RFC 5961 §3.2)
+        if (rst) {
+            if (seq == t.rcvNxt) {
+                if (t.state == Tcb.SYN_RECEIVED && t.passive) {
+                    release(t); // back to LISTEN: the listener is a port
+                } else if (t.state == Tcb.TIME_WAIT || t.appGone) {
+                    release(t);
+                } else {
+                    finish(t, TcpEvents.RESET);
+                }
+            } else {
+                challengeAck(t);
+            }
+            return false;
+        }
+        // SYN in a synchronized state (RFC 5961 §4)
+        if (syn) {
+            if (t.state == Tcb.SYN_RECEIVED && t.passive && seq == t.irs) {
+                sendSyn(t); // retransmitted SYN: repeat the SYN-ACK
+            } else {
+                challengeAck(t);
+            }
+            return false;
+        }
+        if ((flags & TcpHeader.ACK) == 0) {
+            return false;
+        }
+        int ack = in.ack();
+        if (t.state == Tcb.SYN_RECEIVED) {
+            if (Seq.leq(ack, t.sndUna) || Seq.gt(ack, t.sndMax)) {
+                sendControl(t, ack, 0, TcpHeader.RST);
+                return false;
+            }
+            t.sndUna = t.iss + 1; // our SYN is acknowledged; any data the ACK covers is handled below
+            t.sndWnd = in.window() << t.sndShift;
+            t.maxSndWnd = Math.max(t.maxSndWnd, t.sndWnd);
+            t.sndWl1 = seq;
+            t.sndWl2 = ack;
+            if (t.passive) {
+                embryonic[t.localPort]--;
+            }
+            established(t);
+            if (t.closeRequested) {
+                t.state = Tcb.FIN_WAIT_1;
+            }
+            if (t.passive) {
+                events.accepted(handle(t), t.localPort, t.remoteIp, t.remotePort);
+            } else {
+                events.connected(handle(t), 0);
+            }
+            if (t.state == Tcb.CLOSED) {
+                return false;
+            }
+        }
+        // RFC 5961 §5.2 ACK range check
+        if (Seq.lt(ack, t.sndUna - t.maxSndWnd) || Seq.gt(ack, t.sndMax)) {
+            challengeAck(t);
+            return false;
+        }
+        if (t.tsOk && opts.hasTimestamps() && Seq.leq(seq, t.rcvNxt) && Seq.geq(opts.tsVal(), t.tsRecent)) {
+            t.tsRecent = opts.tsVal();
+        }
+        processAck(t, ack, seq, len, flags);
+        if (t.state == Tcb.CLOSED) {
+            return false;
+        }
+        boolean kept = false;
+        if (len > 0) {
+            kept = processData(t, frame, dataOff, seq, len);
+        }
+        if ((flags & TcpHeader.FIN) != 0 && Seq.leq(seq + len, t.rcvNxt) && !t.finReceived
+                && seq + len == t.rcvNxt) {
+            processFin(t);
+        } else if ((flags & TcpHeader.FIN) != 0 && t.finReceived && t.state == Tcb.TIME_WAIT) {
+            t.ackNow = true; // retransmitted FIN: ack again, restart 2 MSL
+            timers.schedule(t.timer, now + config.timeWaitNanos());
+        }
+        if (t.state != Tcb.CLOSED) {
+            output(t);
+        }
+        return kept;
+    }
+
+    private void processAck(Tcb t, int ack, int seq, int len, int flags) {
+        int window = in.window() << t.sndShift;
+        if (Seq.gt(ack, t.sndUna)) {
+            int acked = ack - t.sndUna;
+            int dataAcked = (int) Math.min(acked, t.queued);
+            long flightBefore = t.sndMax - t.sndUna;
+            t.sndUna = ack;
+            if (Seq.lt(t.sndNxt, ack)) {
+                t.sndNxt = ack;
+            }
+            // RTT (RFC 6298, RFC 7323 §4)
+            if (t.tsOk && opts.hasTimestamps() && opts.tsEcr() != 0) {
+                t.rtt.sampleTimestamp(tsNow(), opts.tsEcr());
+            } else if (t.rttTiming && Seq.gt(ack, t.rttSeq)) {
+                t.rtt.sampleSegment(now - t.rttStart, t.retransmittedSinceTiming);
+                t.rttTiming = false;
+            }
+            t.retries = 0;
+            int actions = t.cc.onAck(ack, acked, t.sndMax - ack, t.sndMax);
+            if (dataAcked > 0) {
+                consumeSent(t, dataAcked);
+                events.sent(handle(t), dataAcked);
+            }
+            boolean finAcked = t.finQueued && t.queued == 0 && Seq.geq(ack, t.dataStart()) && acked > dataAcked;
+            if (t.sndUna == t.sndMax) {
+                timers.cancel(t.timer);
+                t.persist = false;
+            } else if ((actions & CongestionControl.RESTART_TIMER) != 0 || flightBefore > 0) {
+                armRto(t);
+            }
+            if ((actions & CongestionControl.RETRANSMIT) != 0) {
+                retransmitFirst(t);
+            }
+            if (finAcked || (t.finQueued && t.queued == 0 && t.sndUna == t.sndMax && Seq.gt(t.sndMax, t.dataEnd()))) {
+                ourFinAcked(t);
+                if (t.state == Tcb.CLOSED) {
+                    return;
+                }
+            }
+        } else if (ack == t.sndUna && len == 0 && (flags & (TcpHeader.FIN | TcpHeader.SYN)) == 0
+                && window == t.sndWnd && t.sndMax != t.sndUna) {
+            int actions = t.cc.onDupAck(ack, t.sndMax - t.sndUna, t.sndMax);
+            if ((actions & CongestionControl.RETRANSMIT) != 0) {
+                retransmitFirst(t);
+            }
+        }
+        // window update (RFC 9293 §3.10.7.4)
+        if (Seq.lt(t.sndWl1, seq) || (t.sndWl1 == seq && Seq.leq(t.sndWl2, ack))) {
+            boolean opened = t.sndWnd == 0 && window > 0;
+            t.sndWnd = window;
+            t.maxSndWnd = Math.max(t.maxSndWnd, window);
+            t.sndWl1 = seq;
+            t.sndWl2 = ack;
+            if (opened && t.persist) {
+                t.persist = false;
+                timers.cancel(t.timer);
+                t.rtt.reset();
+            }
+        }
+    }
+
+    private void ourFinAcked(Tcb t) {
+        switch (t.state) {
+            case Tcb.FIN_WAIT_1 -> {
+                t.state = Tcb.FIN_WAIT_2;
+                timers.cancel(t.timer);
+            }
+            case Tcb.CLOSING -> enterTimeWait(t);
+            case Tcb.LAST_ACK -> finish(t, TcpEvents.CLOSED);
+            default -> {
+            }
+        }
+    }
+
+    private void processFin(Tcb t) {
+        t.finReceived = true;
+        t.rcvNxt++;
+        t.ackNow = true;
+        if (!t.appGone) {
+            events.eof(handle(t));
+        }
+        switch (t.state) {
+            case Tcb.SYN_RECEIVED, Tcb.ESTABLISHED -> t.state = Tcb.CLOSE_WAIT;
+            case Tcb.FIN_WAIT_1 -> t.state = t.sndUna == t.sndMax && t.queued == 0 ? Tcb.TIME_WAIT : Tcb.CLOSING;
+            case Tcb.FIN_WAIT_2 -> t.state = Tcb.TIME_WAIT;
+            default -> {
+            }
+        }
+        if (t.state == Tcb.TIME_WAIT) {
+            enterTimeWait(t);
+        }
+    }
+
+    private void enterTimeWait(Tcb t) {
+        t.state = Tcb.TIME_WAIT;
+        timers.schedule(t.timer, now + config.timeWaitNanos());
+        timers.cancel(t.ackTimer);
+        if (!t.appGone) {
+            t.appGone = true;
+            events.dead(handle(t), TcpEvents.CLOSED);
+        }
+    }
+
+    /** Data in a segment that passed the checks. */
+    private boolean processData(Tcb t, Frame frame, int dataOff, int seq, int len) {
+        if (t.state != Tcb.ESTABLISHED && t.state != Tcb.FIN_WAIT_1 && t.state != Tcb.FIN_WAIT_2) {
+            return false; // data after the peer's FIN is ignored (RFC 9293)
+        }
+        // trim to the window
+        int start = seq;
+        int end = seq + len;
+        if (Seq.lt(start, t.rcvNxt)) {
+            start = t.rcvNxt;
+        }
+        if (Seq.gt(end, t.rcvAdvEdge)) {
+            end = t.rcvAdvEdge;
+        }
+        if (!Seq.lt(start, end)) {
+            t.ackNow = true;
+            return false;
+        }
+        int rel = (int) (frame.base() - stack.pool().offset(frame.id())) + dataOff + (start - seq);
+        int n = end - start;
+        if (start == t.rcvNxt) {
+            boolean hadHole = !t.ooo.isEmpty();
+            deliver(t, frame.id(), rel, n);
+            t.rcvNxt = end;
+            if (hadHole) {
+                draining = t;
+                t.rcvNxt = t.ooo.drainInOrder(t.rcvNxt, drain);
+                draining = null;
+                t.ackNow = true;
+            }
+            if (n >= t.smss && ++t.segmentsUnacked >= 2) {
+                t.ackNow = true;
+            }
+            t.ackPending = true;
+            if (!t.ackNow && !timers.isPending(t.ackTimer)) {
+                timers.schedule(t.ackTimer, now + config.delayedAckNanos());
+            }
+            return true;
+        }
+        // out of order: queue (the queue owns the frame either way) and ACK at once with SACK blocks
+        t.ooo.add(start, n, frame.id(), rel);
+        t.ackNow = true;
+        return true;
+    }
+
+    private void deliverQueued(int frameId, int dataOffset, int seq, int length) {
+        deliver(draining, frameId, dataOffset, length);
+    }
+
+    private void deliver(Tcb t, int frameId, int rel, int n) {
+        if (t.appGone || t.closeRequested) {
+            stack.release(frameId); // closed for reading: acknowledged and discarded
+            return;
+        }
+        if (t.heldCount == t.heldFrame.length) {
+            throw new IllegalStateException("held frame ring full");
+        }
+        int i = (t.heldHead + t.heldCount) % t.heldFrame.length;
+        t.heldFrame[i] = frameId;
+        t.heldLeft[i] = n;
+        t.heldCount++;
+        t.unreturned += n;
+        FramePool pool = stack.pool();
+        events.recv(handle(t), pool.region(), pool.offset(frameId) + rel, n);
+    }
+
+    private void returnBytes(Tcb t, long bytes) {
+        t.unreturned -= bytes;
+        while (bytes > 0 && t.heldCount > 0) {
+            int i = t.heldHead;
+            int take = (int) Math.min(bytes, t.heldLeft[i]);
+            t.heldLeft[i] -= take;
+            bytes -= take;
+            if (t.heldLeft[i] == 0) {
+                stack.release(t.heldFrame[i]);
+                t.heldHead = (i + 1) % t.heldFrame.length;
+                t.heldCount--;
+            }
+        }
+    }
+
+    private void consumeSent(Tcb t, int bytes) {
+        t.queued -= bytes;
+        while (bytes > 0) {
+            int i = t.segHead;
+            int left = t.segLen[i] - t.headConsumed;
+            if (bytes >= left) {
+                bytes -= left;
+                t.segs[i] = null;
+                t.headConsumed = 0;
+                t.segHead = (i + 1) % t.segs.length;
+                t.segCount--;
+            } else {
+                t.headConsumed += bytes;
+                bytes = 0;
+            }
+        }
+    }
+
+    // ================================================================ output
+
+    /** Our receive window in bytes (before scaling): buffer minus unreturned, never shrinking the advertised edge. */
+    private int window(Tcb t) {
+        long free = config.receiveBuffer() - t.unreturned - t.ooo.bytes();
+        if (free < 0) {
+            free = 0;
+        }
+        long max = 65535L << t.rcvShift;
+        long w = Math.min(free, max);
+        w = (w >> t.rcvShift) << t.rcvShift;
+        int keep = t.rcvAdvEdge - t.rcvNxt;
+        return (int) Math.max(w, Math.max(keep, 0));
+    }
+
+    /** Sends what the windows allow, then a pure ACK if one is due and nothing carried it. */
+    private void output(Tcb t) {
+        boolean sentSomething = false;
+        if (t.state == Tcb.ESTABLISHED || t.state == Tcb.CLOSE_WAIT || t.state == Tcb.FIN_WAIT_1
+                || t.state == Tcb.LAST_ACK || t.state == Tcb.CLOSING) {
+            int dataEnd = t.dataEnd();
+            while (true) {
+                int unsent = dataEnd - t.sndNxt;
+                boolean finDue = t.finQueued && t.sndNxt == dataEnd;
+                if (unsent <= 0 && !finDue) {
+                    break;
+                }
+                long inFlight = t.sndNxt - t.sndUna;
+                long wnd = Math.min(t.sndWnd, t.cc.cwnd());
+                long room = t.sndUna + wnd - t.sndNxt;
+                room = Math.min(room, (long) t.sndWnd - (t.sndNxt - t.sndUna));
+                int n = (int) Math.max(0, Math.min(Math.min(unsent, t.smss), room));
+                if (unsent > 0 && n == 0) {
+                    if (t.sndWnd == 0 && inFlight == 0 && !timers.isPending(t.timer)) {
+                        t.persist = true;
+                        timers.schedule(t.timer, now + t.rtt.rto());
+                    }
+                    break;
+                }
+                if (config.nagle() && n < t.smss && n < unsent && inFlight > 0) {
+                    break;
+                }
+                boolean fin = t.finQueued && t.sndNxt + n == dataEnd;
+                int flags = TcpHeader.ACK | (n > 0 && t.sndNxt + n == dataEnd ? TcpHeader.PSH : 0)
+                        | (fin ? TcpHeader.FIN : 0);
+                if (!sendSegment(t, t.sndNxt, n, flags)) {
+                    break;
+                }
+                sentSomething = true;
+                if (!t.rttTiming && n > 0 && t.sndNxt == t.sndMax) {
+                    t.rttTiming = true;
+                    t.rttSeq = t.sndNxt;
+                    t.rttStart = now;
+                    t.retransmittedSinceTiming = false;
+                }
+                t.sndNxt += n + (fin ? 1 : 0);
+                if (Seq.gt(t.sndNxt, t.sndMax)) {
+                    t.sndMax = t.sndNxt;
+                }
+                if (!timers.isPending(t.timer) || t.persist) {
+                    t.persist = false;
+                    timers.schedule(t.timer, now + t.rtt.rto());
+                }
+                if (fin) {
+                    break;
+                }
+            }
+        }
+        if (!sentSomething && t.ackNow) {
+            sendControl(t, t.sndNxt, t.rcvNxt, TcpHeader.ACK);
+        }
+    }
+
+    /** Retransmits the segment at SND.UNA (fast retransmit, partial ACK). */
+    private void retransmitFirst(Tcb t) {
+        int dataEnd = t.dataEnd();
+        int n = Math.min(dataEnd - t.sndUna, t.smss);
+        if (n < 0) {
+            n = 0;
+        }
+        boolean fin = t.finQueued && t.sndUna + n == dataEnd && Seq.gt(t.sndMax, dataEnd);
+        if (n == 0 && !fin) {
+            return;
+        }
+        retransmits++;
+        t.retransmittedSinceTiming = true;
+        sendSegment(t, t.sndUna, n, TcpHeader.ACK | (fin ? TcpHeader.FIN : 0));
+    }
+
+    private void sendSyn(Tcb t) {
+        Frame f = stack.allocate(txFrame);
+        if (f == null) {
+            return;
+        }
+        int o = NetStack.L4_OFFSET;
+        boolean synAck = t.state == Tcb.SYN_RECEIVED;
+        int optLen = TcpOptions.writeSyn(f, o + 20, ourMss(), t.sackOk, t.tsOk, tsNow(), synAck ? t.tsRecent : 0,
+                t.wsOk ? rcvWindowShift : -1);
+        int rwnd = Math.min(config.receiveBuffer(), 65535);
+        t.rcvAdvEdge = t.rcvNxt + (synAck ? rwnd : 0);
+        header(f, t, t.iss, synAck ? t.rcvNxt : 0, TcpHeader.SYN | (synAck ? TcpHeader.ACK : 0), rwnd, 20 + optLen);
+        finishSend(f, t.remoteIp, 20 + optLen);
+        t.sndNxt = t.iss + 1;
+        if (Seq.gt(t.sndNxt, t.sndMax)) {
+            t.sndMax = t.sndNxt;
+        }
+    }
+
+    /** One segment of {@code n} data bytes starting at {@code seq} (with {@code flags}), ACKing RCV.NXT. */
+    private boolean sendSegment(Tcb t, int seq, int n, int flags) {
+        Frame f = stack.allocate(txFrame);
+        if (f == null) {
+            return false;
+        }
+        int o = NetStack.L4_OFFSET;
+        int optLen = dataOptions(f, t, o + 20);
+        int hl = 20 + optLen;
+        if (n > 0) {
+            copyOut(t, seq - t.dataStart(), f, o + hl, n);
+        }
+        int win = window(t);
+        t.lastAdvertised = win;
+        t.rcvAdvEdge = t.rcvNxt + win;
+        header(f, t, seq, t.rcvNxt, flags, win >> t.rcvShift, hl);
+        finishSend(f, t.remoteIp, hl + n);
+        acked(t);
+        return true;
+    }
+
+    private void sendControl(Tcb t, int seq, int ack, int flags) {
+        Frame f = stack.allocate(txFrame);
+        if (f == null) {
+            return;
+        }
+        int o = NetStack.L4_OFFSET;
+        int hl = 20;
+        int win = 0;
+        if ((flags & TcpHeader.RST) == 0) {
+            hl += dataOptions(f, t, o + 20);
+            win = window(t);
+            t.lastAdvertised = win;
+            t.rcvAdvEdge = t.rcvNxt + win;
+            acked(t);
+        } else {
+            resetsSent++;
+        }
+        header(f, t, seq, ack, flags, win >> t.rcvShift, hl);
+        finishSend(f, t.remoteIp, hl);
+    }
+
+    private void acked(Tcb t) {
+        t.ackNow = false;
+        t.ackPending = false;
+        t.segmentsUnacked = 0;
+        timers.cancel(t.ackTimer);
+    }
+
+    private int dataOptions(Frame f, Tcb t, int pos) {
+        int blocks = 0;
+        if (t.sackOk && !t.ooo.isEmpty()) {
+            blocks = t.ooo.sackBlocks(t.rcvNxt, sackLeft, sackRight, TcpOptions.maxSackBlocks(t.tsOk));
+        }
+        if (!t.tsOk && blocks == 0) {
+            return 0;
+        }
+        return TcpOptions.writeData(f, pos, t.tsOk, tsNow(), t.tsRecent, sackLeft, sackRight, blocks);
+    }
+
+    private void header(Frame f, Tcb t, int seq, int ack, int flags, int window, int hl) {
+        out.wrap(f, NetStack.L4_OFFSET);
+        out.sourcePort(t.localPort).destinationPort(t.remotePort).seq(seq).ack(ack).headerLength(hl).flags(flags)
+                .window(Math.min(window, 65535)).urgentPointer(0);
+    }
+
+    private void finishSend(Frame f, int dstIp, int l4Length) {
+        out.computeChecksum(ourIp(), dstIp, l4Length);
+        segmentsOut++;
+        stack.sendIpv4(f, NetStack.L4_OFFSET, l4Length, dstIp, TcpHeader.PROTOCOL);
+    }
+
+    /** Copies {@code n} bytes of queued application data starting {@code from} bytes after SND.UNA's data. */
+    private void copyOut(Tcb t, long from, Frame f, int pos, int n) {
+        long skip = from + t.headConsumed;
+        int i = t.segHead;
+        int k = 0;
+        while (skip >= t.segLen[i]) {
+            skip -= t.segLen[i];
+            i = (i + 1) % t.segs.length;
+            k++;
+        }
+        long dst = f.base() + pos;
+        while (n > 0 && k < t.segCount) {
+            int take = (int) Math.min(n, t.segLen[i] - skip);
+            MemorySegment.copy(t.segs[i], t.segOff[i] + skip, f.region(), dst, take);
+            dst += take;
+            n -= take;
+            skip = 0;
+            i = (i + 1) % t.segs.length;
+            k++;
+        }
+    }
+
+    /** An RST for a segment that matched no connection (no TCB to speak of). */
+    private void rawReset(int dstIp, int dstPort, int srcPort, int seq, int ack, int flags) {
+        Frame f = stack.allocate(txFrame);
+        if (f == null) {
+            return;
+        }
+        out.wrap(f, NetStack.L4_OFFSET);
+        out.sourcePort(srcPort).destinationPort(dstPort).seq(seq).ack(ack).headerLength(20).flags(flags).window(0)
+                .urgentPointer(0);
+        resetsSent++;
+        finishSend(f, dstIp, 20);
+    }
+
+    /** The ACK RFC 9293 §3.10.7.4 sends for an unacceptable segment (and PAWS failures). */
+    private void ackOutOfWindow(Tcb t) {
+        if (t.state == Tcb.SYN_RECEIVED || t.state == Tcb.TIME_WAIT || t.state >= Tcb.ESTABLISHED) {
+            challengeAck(t);
+        }
+    }
+
+    /** A rate-limited ACK (RFC 5961 §7). */
+    private void challengeAck(Tcb t) {
+        if (now - challengeWindowStart >= 1_000_000_000L) {
+            challengeWindowStart = now;
+            challengeCount = 0;
+        }
+        if (challengeCount >= config.challengeAcksPerSecond()) {
+            return;
+        }
+        challengeCount++;
+        challengeAcks++;
+        if (t.state == Tcb.SYN_RECEIVED) {
+            sendSyn(t);
+            return;
+        }
+        sendControl(t, t.sndNxt, t.rcvNxt, TcpHeader.ACK);
+    }
+
+    // ================================================================ timers
+
+    private void armRto(Tcb t) {
+        timers.schedule(t.timer, now + t.rtt.rto());
+    }
+
+    private void expired(int timer, long data) {
+        Tcb t = tcbs[(int) (data >>> 1)];
+        if (t.state == Tcb.CLOSED) {
+            return;
+        }
+        if ((data & 1) == T_ACK) {
+            if (t.ackPending) {
+                t.ackNow = true;
+                output(t);
+            }
+            return;
+        }
+        switch (t.state) {
+            case Tcb.TIME_WAIT -> release(t);
+            case Tcb.SYN_SENT, Tcb.SYN_RECEIVED -> {
+                if (++t.retries > config.synRetries()) {
+                    if (t.passive && t.state == Tcb.SYN_RECEIVED) {
+                        release(t);
+                    } else {
+                        finish(t, TcpEvents.TIMED_OUT);
+                    }
+                    return;
+                }
+                t.synRetransmitted = true;
+                t.rtt.onTimeout();
+                retransmits++;
+                sendSyn(t);
+                armRto(t);
+            }
+            default -> {
+                if (t.persist) {
+                    // zero-window probe: an ACK with an old sequence number the peer must answer (as Linux)
+                    t.rtt.onTimeout();
+                    sendControl(t, t.sndUna - 1, t.rcvNxt, TcpHeader.ACK);
+                    timers.schedule(t.timer, now + t.rtt.rto());
+                    return;
+                }
+                if (t.sndUna == t.sndMax) {
+                    return;
+                }
+                if (++t.retries > config.dataRetries()) {
+                    sendControl(t, t.sndNxt, 0, TcpHeader.RST);
+                    finish(t, TcpEvents.TIMED_OUT);
+                    return;
+                }
+                // RFC 6298 §5.4-5.6, RFC 5681 §3.1: back off, collapse cwnd, go back to SND.UNA
+                t.cc.onTimeout(t.sndMax - t.sndUna, t.sndMax, t.retries > 1);
+                t.rtt.onTimeout();
+                t.rttTiming = false;
+                retransmits++;
+                t.sndNxt = t.sndUna;
+                t.retransmittedSinceTiming = true;
+                timers.cancel(t.timer);
+                output(t);
+                if (!timers.isPending(t.timer)) {
+                    armRto(t);
+                }
+            }
+        }
+    }
+
+    // ================================================================ slots
+
+    private Tcb allocate(int localIp, int localPort, int remoteIp, int remotePort) {
+        if (freeCount == 0) {
+            return null;
+        }
+        Tcb t = tcbs[free[--freeCount]];
+        if (!flows.put(FlowTable.key1(localIp, remoteIp), FlowTable.key2(localPort, remotePort), t.slot)) {
+            free[freeCount++] = t.slot;
+            return null;
+        }
+        t.generation++;
+        t.localIp = localIp;
+        t.localPort = localPort;
+        t.remoteIp = remoteIp;
+        t.remotePort = remotePort;
+        t.appGone = false;
+        t.closeRequested = false;
+        t.finQueued = false;
+        t.finReceived = false;
+        t.iss = isns.isn(now, localIp, localPort, remoteIp, remotePort);
+        t.sndUna = t.iss;
+        t.sndNxt = t.iss;
+        t.sndMax = t.iss;
+        t.sndWnd = 0;
+        t.maxSndWnd = 0;
+        t.rcvNxt = 0;
+        t.rcvAdvEdge = 0;
+        t.unreturned = 0;
+        t.retries = 0;
+        t.synRetransmitted = false;
+        t.rttTiming = false;
+        t.persist = false;
+        t.ackNow = false;
+        t.ackPending = false;
+        t.segmentsUnacked = 0;
+        t.queued = 0;
+        t.headConsumed = 0;
+        t.segHead = 0;
+        t.segCount = 0;
+        t.heldHead = 0;
+        t.heldCount = 0;
+        t.tsRecent = 0;
+        t.sndShift = 0;
+        t.rcvShift = 0;
+        t.smss = DEFAULT_MSS;
+        t.rtt.reset();
+        t.cc.reset(t.smss, t.iss);
+        return t;
+    }
+
+    /** Ends the application's connection with {@code reason}, then frees the slot. */
+    private void finish(Tcb t, int reason) {
+        boolean tell = !t.appGone;
+        int prior = t.state;
+        long h = handle(t);
+        release(t);
+        if (tell) {
+            if (prior == Tcb.SYN_SENT || (prior == Tcb.SYN_RECEIVED && !t.passive)) {
+                events.connected(h, reason);
+            } else {
+                events.dead(h, reason);
+            }
+        }
+    }
+
+    private void release(Tcb t) {
+        if (t.state == Tcb.CLOSED) {
+            return;
+        }
+        if (t.state == Tcb.SYN_RECEIVED && t.passive) {
+            embryonic[t.localPort]--;
+        }
+        flows.remove(FlowTable.key1(t.localIp, t.remoteIp), FlowTable.key2(t.localPort, t.remotePort));
+        timers.cancel(t.timer);
+        timers.cancel(t.ackTimer);
+        t.ooo.clear();
+        while (t.heldCount > 0) {
+            stack.release(t.heldFrame[t.heldHead]);
+            t.heldHead = (t.heldHead + 1) % t.heldFrame.length;
+            t.heldCount--;
+        }
+        for (int k = 0; k < t.segCount; k++) {
+            t.segs[(t.segHead + k) % t.segs.length] = null;
+        }
+        t.segCount = 0;
+        t.state = Tcb.CLOSED;
+        t.appGone = true;
+        free[freeCount++] = t.slot;
+    }
+
+    private Tcb tcb(long conn) {
+        int slot = (int) conn;
+        if (conn < 0 || slot >= tcbs.length) {
+            throw new IllegalArgumentException("bad connection handle " + conn);
+        }
+        Tcb t = tcbs[slot];
+        if (t.generation != (int) (conn >>> 32) || t.state == Tcb.CLOSED || t.appGone) {
+            throw new IllegalStateException("stale connection handle " + conn);
+        }
+        return t;
+    }
+
+    private static long handle(Tcb t) {
+        return (long) t.generation << 32 | t.slot;
+    }
+
+    private int tsNow() {
+        return (int) (now / RttEstimator.DEFAULT_TS_TICK_NANOS);
+    }
+
+    private int ourIp() {
+        return stack.address();
+    }
+
+    private int ourMss() {
+        return stack.mtu() - 40;
+    }
+
+    private static void checkPort(int port) {
+        if (port <= 0 || port > 65535) {
+            throw new IllegalArgumentException("port " + port);
+        }
+    }
+}
