@@ -427,6 +427,13 @@ public final class TcpLayer implements TransportHandler {
     private boolean segment(Tcb t, Frame frame, int dataOff, int len) {
         int flags = in.flags();
         int seq = in.seq();
+        if (t.state == Tcb.SYN_RECEIVED && !t.passive && (flags & (TcpHeader.SYN | TcpHeader.ACK | TcpHeader.RST))
+                == (TcpHeader.SYN | TcpHeader.ACK) && seq == t.irs) {
+            // simultaneous open: the peer's SYN,ACK repeats the SYN we have; take it as the ACK of ours
+            seq++;
+            flags &= ~TcpHeader.SYN;
+            t.ackNow = true;
+        }
         boolean rst = (flags & TcpHeader.RST) != 0;
         boolean syn = (flags & TcpHeader.SYN) != 0;
 

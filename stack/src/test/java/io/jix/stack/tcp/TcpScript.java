@@ -177,6 +177,7 @@ final class TcpScript {
                 localPort = Integer.parseInt(a[1]);
                 tcp.listen(localPort, a.length > 2 ? Integer.parseInt(a[2]) : 16);
             }
+            case "port" -> localPort = Integer.parseInt(a[1]);
             case "connect" -> {
                 peerPort = Integer.parseInt(a[1]);
                 conn = tcp.connect(Ipv4.parse("198.18.0.2"), peerPort);
@@ -346,7 +347,7 @@ final class TcpScript {
         int seq = ByteBuffer.wrap(f).getInt(l4 + 4);
         int ack = ByteBuffer.wrap(f).getInt(l4 + 8);
         int win = Peer.u16(f, l4 + 14);
-        if ((flags & 0x02) != 0 && !issKnown) {
+        if ((flags & 0x02) != 0) {
             iss = seq;
             issKnown = true;
             localPort = Peer.u16(f, l4);
