@@ -204,7 +204,10 @@ public final class TcpLayer implements TransportHandler {
         }
     }
 
-    /** Orderly close: a FIN follows the queued data. The handle stays valid until {@link TcpEvents#dead}. */
+    /**
+     * Orderly close of our direction (a half-close): a FIN follows the queued data; data from the
+     * peer is still delivered until its FIN. The handle stays valid until {@link TcpEvents#dead}.
+     */
     public void close(long conn) {
         Tcb t = tcb(conn);
         if (t.closeRequested) {
@@ -706,8 +709,8 @@ public final class TcpLayer implements TransportHandler {
     }
 
     private void deliver(Tcb t, int frameId, int rel, int n) {
-        if (t.appGone || t.closeRequested) {
-            stack.release(frameId); // closed for reading: acknowledged and discarded
+        if (t.appGone) {
+            stack.release(frameId); // no application any more: acknowledged and discarded
             return;
         }
         if (t.heldCount == t.heldFrame.length) {

@@ -112,11 +112,16 @@ class TcpWireTest {
         transfer(Faults.NONE, 10 << 20, 200_000);
     }
 
-    @org.junit.jupiter.api.Disabled("loss recovery not yet solid")
     @Test
     void twoMegabytesEachWayWithLossReorderDuplication() {
         Faults faults = Faults.builder().seed(7).drop(0.02).duplicate(0.01).reorder(0.02, 4).build();
         transfer(faults, 2 << 20, 2_000_000);
+    }
+
+    @Test
+    void fourMegabytesEachWayWithFivePercentLoss() {
+        Faults faults = Faults.builder().seed(11).drop(0.05).duplicate(0.02).reorder(0.05, 8).build();
+        transfer(faults, 4 << 20, 3_000_000);
     }
 
     private void transfer(Faults faults, int size, int maxRounds) {
@@ -159,6 +164,11 @@ class TcpWireTest {
                     break;
                 }
             }
+            System.err.println("rounds " + rounds + " client " + client.received + "/" + client.acked + " "
+                    + (client.conn >= 0 && client.tcp.valid(client.conn) ? client.tcp.state(client.conn) + " rto " + client.tcp.rto(client.conn) : "-")
+                    + " server " + server.received + "/" + server.acked + " "
+                    + (server.conn >= 0 && server.tcp.valid(server.conn) ? server.tcp.state(server.conn) : "-")
+                    + " rtx " + client.tcp.retransmits + "/" + server.tcp.retransmits);
             assertThat(client.received).as("client received").isEqualTo(size);
             assertThat(server.received).as("server received").isEqualTo(size);
             assertThat(client.rx.digest()).isEqualTo(digest(server.data));
