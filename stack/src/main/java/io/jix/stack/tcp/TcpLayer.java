@@ -42,6 +42,7 @@ public final class TcpLayer implements TransportHandler {
     private final FlowTable flows;
     private final TimerWheel timers;
     private final IsnGenerator isns;
+    private final SynCookies cookies;
     private final int[] backlog = new int[65536];   // 0: not listening
     private final int[] embryonic = new int[65536]; // SYN-RECEIVED per listening port
     private int nextPort = EPHEMERAL_LO;
@@ -68,12 +69,16 @@ public final class TcpLayer implements TransportHandler {
     public long resetsSent;
     public long challengeAcks;
     public long listenOverflows;
+    public long synCookiesSent;
+    public long synCookiesAccepted;
 
     public TcpLayer(NetStack stack, TcpConfig config, TcpEvents events) {
-        this(stack, config, events, new IsnGenerator());
+        this(stack, config, events, new IsnGenerator(), new SynCookies());
     }
 
-    public TcpLayer(NetStack stack, TcpConfig config, TcpEvents events, IsnGenerator isns) {
+    /** With the given secrets (tests use fixed ones for reproducible runs). */
+    public TcpLayer(NetStack stack, TcpConfig config, TcpEvents events, IsnGenerator isns, SynCookies cookies) {
+        this.cookies = cookies;
         this.stack = stack;
         this.config = config;
         this.events = events;
@@ -295,6 +300,15 @@ public final class TcpLayer implements TransportHandler {
         int dataOff = l4Offset + in.headerLength();
         int len = l4Length - in.headerLength();
         if (slot == FlowTable.MISSING) {
+            int flags = in.flags();
+            int port = in.destinationPort();
+            if (backlog[port] != 0
+                    && (flags & (TcpHeader.ACK | TcpHeader.SYN | TcpHeader.RST)) == TcpHeader.ACK) {
+                Tcb t = cookieAck(srcIp, dstIp, port);
+                if (t != null) {
+                    return segment(t, frame, dataOff, len);
+                }
+            }
             noConnection(frame, srcIp, dstIp, len);
             return false;
         }
@@ -333,8 +347,12 @@ public final class TcpLayer implements TransportHandler {
     }
 
     private void listenSyn(int srcIp, int dstIp, int port) {
-        if (embryonic[port] >= backlog[port] || freeCount == 0) {
-            listenOverflows++; // SYN cookies are not wired in yet: drop, the peer retransmits
+        if (freeCount == 0) {
+            listenOverflows++; // no slot to finish the handshake in: drop, the peer retransmits
+            return;
+        }
+        if (embryonic[port] >= backlog[port]) {
+            cookieSynAck(srcIp, dstIp, port);
             return;
         }
         Tcb t = allocate(dstIp, port, srcIp, in.sourcePort());
@@ -354,6 +372,65 @@ public final class TcpLayer implements TransportHandler {
         t.sndWl2 = t.iss;
         sendSyn(t);
         armRto(t);
+    }
+
+    /**
+     * Backlog full: answer with a SYN cookie (RFC 4987 §3.6) and keep no state. The SYN-ACK offers
+     * only MSS: the cookie carries neither window scale, SACK-permitted nor timestamps, so a
+     * connection made from it negotiates none of them.
+     */
+    private void cookieSynAck(int srcIp, int dstIp, int port) {
+        int peerMss = opts.mss() > 0 ? opts.mss() : DEFAULT_MSS;
+        int isn = cookies.cookie(now, dstIp, port, srcIp, in.sourcePort(), in.seq(), peerMss);
+        Frame f = stack.allocate(txFrame);
+        if (f == null) {
+            return;
+        }
+        int optLen = TcpOptions.writeSyn(f, NetStack.L4_OFFSET + 20, ourMss(), false, false, 0, 0, -1);
+        out.wrap(f, NetStack.L4_OFFSET);
+        out.sourcePort(port).destinationPort(in.sourcePort()).seq(isn).ack(in.seq() + 1).headerLength(20 + optLen)
+                .flags(TcpHeader.SYN | TcpHeader.ACK).window(Math.min(config.receiveBuffer(), 65535))
+                .urgentPointer(0);
+        synCookiesSent++;
+        finishSend(f, srcIp, 20 + optLen);
+    }
+
+    /** An ACK for a listening port with no connection: a valid SYN cookie makes an ESTABLISHED connection. */
+    private Tcb cookieAck(int srcIp, int dstIp, int port) {
+        int seq = in.seq();
+        int ack = in.ack();
+        int mss = cookies.check(now, dstIp, port, srcIp, in.sourcePort(), seq, ack);
+        if (mss == SynCookies.REJECT) {
+            return null;
+        }
+        Tcb t = allocate(dstIp, port, srcIp, in.sourcePort());
+        if (t == null) {
+            listenOverflows++;
+            return null;
+        }
+        synCookiesAccepted++;
+        t.passive = true;
+        t.iss = ack - 1;
+        t.sndUna = ack;
+        t.sndNxt = ack;
+        t.sndMax = ack;
+        t.irs = seq - 1;
+        t.rcvNxt = seq;
+        t.rcvAdvEdge = seq + Math.min(config.receiveBuffer(), 65535);
+        t.wsOk = false;
+        t.sackOk = false;
+        t.tsOk = false;
+        t.sndShift = 0;
+        t.rcvShift = 0;
+        t.smss = Math.min(mss, ourMss());
+        t.cc.reset(t.smss, t.iss);
+        t.sndWnd = in.window();
+        t.maxSndWnd = t.sndWnd;
+        t.sndWl1 = seq;
+        t.sndWl2 = ack;
+        established(t);
+        events.accepted(handle(t), port, srcIp, t.remotePort);
+        return t.state == Tcb.CLOSED ? null : t;
     }
 
     /** Takes the peer's SYN options: MSS, and WS/SACK/TS only when both sides offer them (RFC 7323 §1.3, RFC 2018 §2). */

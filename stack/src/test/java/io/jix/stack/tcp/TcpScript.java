@@ -88,7 +88,7 @@ final class TcpScript {
                 events.add("dead " + reason);
             }
         };
-        tcp = new TcpLayer(peer.stack, config, sink, new IsnGenerator(11, 22));
+        tcp = new TcpLayer(peer.stack, config, sink, new IsnGenerator(11, 22), new SynCookies(33, 44));
         for (int i = 0; i < (int) sendData.byteSize(); i++) {
             sendData.set(ValueLayout.JAVA_BYTE, i, (byte) i);
         }
@@ -178,6 +178,7 @@ final class TcpScript {
                 tcp.listen(localPort, a.length > 2 ? Integer.parseInt(a[2]) : 16);
             }
             case "port" -> localPort = Integer.parseInt(a[1]);
+            case "peerport" -> peerPort = Integer.parseInt(a[1]);
             case "connect" -> {
                 peerPort = Integer.parseInt(a[1]);
                 conn = tcp.connect(Ipv4.parse("198.18.0.2"), peerPort);

@@ -137,8 +137,8 @@ class TcpWireTest {
             App client = new App(random(arena, size, 1));
             App server = new App(random(arena, size, 2));
             TcpConfig cfg = TcpConfig.defaults().withTimeWait(1_000_000_000L);
-            client.tcp = new TcpLayer(sa, cfg, client, new IsnGenerator(1, 2));
-            server.tcp = new TcpLayer(sb, cfg, server, new IsnGenerator(3, 4));
+            client.tcp = new TcpLayer(sa, cfg, client, new IsnGenerator(1, 2), new SynCookies(5, 6));
+            server.tcp = new TcpLayer(sb, cfg, server, new IsnGenerator(3, 4), new SynCookies(7, 8));
             server.tcp.listen(80, 16);
             client.conn = client.tcp.connect(B, 80);
             boolean closedA = false;
