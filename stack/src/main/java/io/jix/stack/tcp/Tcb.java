@@ -76,6 +76,9 @@ final class Tcb {
     int lastAdvertised;
     final RttEstimator rtt = new RttEstimator();
     final NewReno cc = new NewReno();
+    final SackScoreboard scoreboard = new SackScoreboard(16, 536);
+    int rxtNxt;   // RFC 6675 HighRxt + 1
+    int dupAcks;  // RFC 6675 DupAcks (SACK connections)
 
     // application send queue: referenced segments, first one starting at sndUna (after the SYN)
     final MemorySegment[] segs;

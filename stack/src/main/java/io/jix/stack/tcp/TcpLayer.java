@@ -447,6 +447,7 @@ public final class TcpLayer implements TransportHandler {
         }
         t.smss = Math.min(peerMss, ourMss()) - (t.tsOk ? 12 : 0);
         t.cc.reset(t.smss, t.iss);
+        t.scoreboard.mss(t.smss);
     }
 
     /** RFC 9293 §3.10.7.3: the segment arrives in SYN-SENT. */
@@ -651,6 +652,13 @@ public final class TcpLayer implements TransportHandler {
                 t.rttTiming = false;
             }
             t.retries = 0;
+            t.dupAcks = 0;
+            if (t.sackOk) {
+                t.scoreboard.update(opts, t.sndUna, t.sndMax);
+                if (Seq.lt(t.rxtNxt, t.sndUna)) {
+                    t.rxtNxt = t.sndUna;
+                }
+            }
             int actions = t.cc.onAck(ack, acked, t.sndMax - ack, t.sndMax);
             if (dataAcked > 0) {
                 consumeSent(t, dataAcked);
@@ -665,11 +673,29 @@ public final class TcpLayer implements TransportHandler {
             }
             if ((actions & CongestionControl.RETRANSMIT) != 0) {
                 retransmitFirst(t);
+            } else if (t.cc.inSackRecovery()) {
+                sackSend(t);
             }
             if (finAcked || (t.finQueued && t.queued == 0 && t.sndUna == t.sndMax && Seq.gt(t.sndMax, t.dataEnd()))) {
                 ourFinAcked(t);
                 if (t.state == Tcb.CLOSED) {
                     return;
+                }
+            }
+        } else if (t.sackOk && ack == t.sndUna && t.sndMax != t.sndUna) {
+            // RFC 6675 §2 DupAck: an ACK carrying SACK information that SACKs new data
+            long newly = t.scoreboard.update(opts, t.sndUna, t.sndMax);
+            if (newly > 0 || (len == 0 && (flags & (TcpHeader.FIN | TcpHeader.SYN)) == 0 && window == t.sndWnd)) {
+                t.dupAcks++;
+                if (t.cc.inSackRecovery()) {
+                    sackSend(t);
+                } else if (!t.cc.inRecovery()
+                        && (t.dupAcks >= SackScoreboard.DUP_THRESH || t.scoreboard.isLost(t.sndUna))) {
+                    int actions = t.cc.enterSackRecovery(ack, t.sndMax - t.sndUna, t.sndMax);
+                    if (actions != CongestionControl.NONE) {
+                        t.rxtNxt = t.sndUna;
+                        sackSend(t);
+                    }
                 }
             }
         } else if (ack == t.sndUna && len == 0 && (flags & (TcpHeader.FIN | TcpHeader.SYN)) == 0
@@ -908,6 +934,47 @@ public final class TcpLayer implements TransportHandler {
         }
     }
 
+    /**
+     * RFC 6675 §5 steps (C): while cwnd − pipe allows a segment, send what NextSeg() picks
+     * (a lost hole, new data, or an unSACKed hole). No rescue retransmission (rule 4) yet.
+     */
+    private void sackSend(Tcb t) {
+        int dataEnd = t.dataEnd();
+        for (int guard = 0; guard < 64; guard++) {
+            long pipe = t.scoreboard.pipe(t.sndUna, t.sndMax, t.rxtNxt);
+            if (t.cc.cwnd() - pipe < t.smss) {
+                return;
+            }
+            int newRoom = Math.min(dataEnd - t.sndMax, t.sndUna + t.sndWnd - t.sndMax);
+            int kind = t.scoreboard.nextSeg(t.sndUna, t.sndMax, t.rxtNxt, newRoom > 0 && t.sndNxt == t.sndMax);
+            if (kind == SackScoreboard.RETRANSMIT) {
+                int seq = t.scoreboard.nextSeq();
+                int n = Math.min(t.scoreboard.nextLength(), dataEnd - seq);
+                if (n <= 0) {
+                    return;
+                }
+                retransmits++;
+                t.retransmittedSinceTiming = true;
+                if (!sendSegment(t, seq, n, TcpHeader.ACK)) {
+                    return;
+                }
+                if (Seq.gt(seq + n, t.rxtNxt)) {
+                    t.rxtNxt = seq + n;
+                }
+            } else if (kind == SackScoreboard.NEW_DATA) {
+                int n = Math.min(Math.min(t.smss, newRoom), dataEnd - t.sndNxt);
+                if (n <= 0 || !sendSegment(t, t.sndNxt, n, TcpHeader.ACK
+                        | (t.sndNxt + n == dataEnd ? TcpHeader.PSH : 0))) {
+                    return;
+                }
+                t.sndNxt += n;
+                t.sndMax = t.sndNxt;
+            } else {
+                return;
+            }
+        }
+    }
+
     /** Retransmits the segment at SND.UNA (fast retransmit, partial ACK). */
     private void retransmitFirst(Tcb t) {
         int dataEnd = t.dataEnd();
@@ -1131,6 +1198,9 @@ public final class TcpLayer implements TransportHandler {
                 t.rtt.onTimeout();
                 t.rttTiming = false;
                 retransmits++;
+                t.scoreboard.clear(); // RFC 6675 §5.1
+                t.rxtNxt = t.sndUna;
+                t.dupAcks = 0;
                 t.sndNxt = t.sndUna;
                 t.retransmittedSinceTiming = true;
                 timers.cancel(t.timer);
@@ -1190,6 +1260,9 @@ public final class TcpLayer implements TransportHandler {
         t.smss = DEFAULT_MSS;
         t.rtt.reset();
         t.cc.reset(t.smss, t.iss);
+        t.scoreboard.clear();
+        t.rxtNxt = t.iss;
+        t.dupAcks = 0;
         return t;
     }
 
