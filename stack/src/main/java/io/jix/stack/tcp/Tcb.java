@@ -46,6 +46,7 @@ final class Tcb {
     int sndWl2;
     int sndShift;    // peer's window scale
     int smss;        // payload bytes per segment (options excluded)
+    int peerMss;     // the peer's MSS option (536 when absent)
 
     // receive sequence space
     int irs;

@@ -423,6 +423,7 @@ public final class TcpLayer implements TransportHandler {
         t.sndShift = 0;
         t.rcvShift = 0;
         t.smss = Math.min(mss, ourMss());
+        t.peerMss = mss;
         t.cc.reset(t.smss, t.iss);
         t.sndWnd = in.window();
         t.maxSndWnd = t.sndWnd;
@@ -445,6 +446,7 @@ public final class TcpLayer implements TransportHandler {
         if (t.tsOk) {
             t.tsRecent = opts.tsVal();
         }
+        t.peerMss = peerMss;
         t.smss = Math.min(peerMss, ourMss()) - (t.tsOk ? 12 : 0);
         t.cc.reset(t.smss, t.iss);
         t.scoreboard.mss(t.smss);
@@ -906,8 +908,13 @@ public final class TcpLayer implements TransportHandler {
                 boolean fin = t.finQueued && t.sndNxt + n == dataEnd;
                 int flags = TcpHeader.ACK | (n > 0 && t.sndNxt + n == dataEnd ? TcpHeader.PSH : 0)
                         | (fin ? TcpHeader.FIN : 0);
-                if (!sendSegment(t, t.sndNxt, n, flags)) {
+                int sent = sendSegment(t, t.sndNxt, n, flags);
+                if (sent < 0) {
                     break;
+                }
+                if (sent < n) {
+                    n = sent; // SACK blocks took room: the FIN waits for the next segment
+                    fin = false;
                 }
                 sentSomething = true;
                 if (!t.rttTiming && n > 0 && t.sndNxt == t.sndMax) {
@@ -955,19 +962,21 @@ public final class TcpLayer implements TransportHandler {
                 }
                 retransmits++;
                 t.retransmittedSinceTiming = true;
-                if (!sendSegment(t, seq, n, TcpHeader.ACK)) {
+                int sent = sendSegment(t, seq, n, TcpHeader.ACK);
+                if (sent <= 0) {
                     return;
                 }
-                if (Seq.gt(seq + n, t.rxtNxt)) {
-                    t.rxtNxt = seq + n;
+                if (Seq.gt(seq + sent, t.rxtNxt)) {
+                    t.rxtNxt = seq + sent;
                 }
             } else if (kind == SackScoreboard.NEW_DATA) {
                 int n = Math.min(Math.min(t.smss, newRoom), dataEnd - t.sndNxt);
-                if (n <= 0 || !sendSegment(t, t.sndNxt, n, TcpHeader.ACK
-                        | (t.sndNxt + n == dataEnd ? TcpHeader.PSH : 0))) {
+                int sent = n <= 0 ? -1 : sendSegment(t, t.sndNxt, n, TcpHeader.ACK
+                        | (t.sndNxt + n == dataEnd ? TcpHeader.PSH : 0));
+                if (sent <= 0) {
                     return;
                 }
-                t.sndNxt += n;
+                t.sndNxt += sent;
                 t.sndMax = t.sndNxt;
             } else {
                 return;
@@ -1010,15 +1019,27 @@ public final class TcpLayer implements TransportHandler {
         }
     }
 
-    /** One segment of {@code n} data bytes starting at {@code seq} (with {@code flags}), ACKing RCV.NXT. */
-    private boolean sendSegment(Tcb t, int seq, int n, int flags) {
+    /**
+     * One segment of up to {@code n} data bytes starting at {@code seq} (with {@code flags}),
+     * ACKing RCV.NXT. The payload shrinks when SACK blocks need the room (RFC 9293 §3.7.1: the
+     * MSS excludes options, so data + options stay within min(peer MSS + 20, MTU − 20) − 20);
+     * then FIN and PSH are left for the rest.
+     *
+     * @return the data bytes sent, or -1 when no frame was available
+     */
+    private int sendSegment(Tcb t, int seq, int n, int flags) {
         Frame f = stack.allocate(txFrame);
         if (f == null) {
-            return false;
+            return -1;
         }
         int o = NetStack.L4_OFFSET;
         int optLen = dataOptions(f, t, o + 20);
         int hl = 20 + optLen;
+        int room = Math.min(t.peerMss + 20, stack.mtu() - 20) - hl;
+        if (n > room) {
+            n = Math.max(room, 0);
+            flags &= ~(TcpHeader.FIN | TcpHeader.PSH);
+        }
         if (n > 0) {
             copyOut(t, seq - t.dataStart(), f, o + hl, n);
         }
@@ -1028,7 +1049,7 @@ public final class TcpLayer implements TransportHandler {
         header(f, t, seq, t.rcvNxt, flags, win >> t.rcvShift, hl);
         finishSend(f, t.remoteIp, hl + n);
         acked(t);
-        return true;
+        return n;
     }
 
     private void sendControl(Tcb t, int seq, int ack, int flags) {
@@ -1258,6 +1279,7 @@ public final class TcpLayer implements TransportHandler {
         t.sndShift = 0;
         t.rcvShift = 0;
         t.smss = DEFAULT_MSS;
+        t.peerMss = DEFAULT_MSS;
         t.rtt.reset();
         t.cc.reset(t.smss, t.iss);
         t.scoreboard.clear();

@@ -119,8 +119,8 @@ class TcpWireTest {
     }
 
     @Test
-    void fourMegabytesEachWayWithFivePercentLoss() {
-        Faults faults = Faults.builder().seed(11).drop(0.05).duplicate(0.02).reorder(0.05, 8).build();
+    void fourMegabytesEachWayWithFivePercentLossAndCorruption() {
+        Faults faults = Faults.builder().seed(11).drop(0.05).duplicate(0.02).reorder(0.05, 8).corrupt(0.001).build();
         transfer(faults, 4 << 20, 3_000_000);
     }
 
@@ -168,7 +168,13 @@ class TcpWireTest {
                     + (client.conn >= 0 && client.tcp.valid(client.conn) ? client.tcp.state(client.conn) + " rto " + client.tcp.rto(client.conn) : "-")
                     + " server " + server.received + "/" + server.acked + " "
                     + (server.conn >= 0 && server.tcp.valid(server.conn) ? server.tcp.state(server.conn) : "-")
-                    + " rtx " + client.tcp.retransmits + "/" + server.tcp.retransmits);
+                    + " rtx " + client.tcp.retransmits + "/" + server.tcp.retransmits
+                    + " pool " + sa.pool().available() + "/" + sb.pool().available()
+                    + " bad " + client.tcp.badSegments + "/" + server.tcp.badSegments
+                    + " challenge " + client.tcp.challengeAcks + "/" + server.tcp.challengeAcks);
+            if (client.received != size) {
+                System.err.println(sa.counters() + "\n" + sb.counters());
+            }
             assertThat(client.received).as("client received").isEqualTo(size);
             assertThat(server.received).as("server received").isEqualTo(size);
             assertThat(client.rx.digest()).isEqualTo(digest(server.data));
