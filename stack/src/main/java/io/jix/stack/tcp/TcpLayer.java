@@ -500,6 +500,9 @@ public final class TcpLayer implements TransportHandler {
 
     private void established(Tcb t) {
         t.state = Tcb.ESTABLISHED;
+        if (!t.synRetransmitted && t.rttStart != Long.MIN_VALUE) {
+            t.rtt.sample(now - t.rttStart); // the handshake's RTT (Karn: only if the SYN went once)
+        }
         t.rtt.handshakeComplete(t.synRetransmitted);
         t.retries = 0;
         timers.cancel(t.timer);
@@ -1012,6 +1015,11 @@ public final class TcpLayer implements TransportHandler {
         int rwnd = Math.min(config.receiveBuffer(), 65535);
         t.rcvAdvEdge = t.rcvNxt + (synAck ? rwnd : 0);
         header(f, t, t.iss, synAck ? t.rcvNxt : 0, TcpHeader.SYN | (synAck ? TcpHeader.ACK : 0), rwnd, 20 + optLen);
+        if (t.sndMax == t.iss) {
+            t.rttStart = now;
+        } else {
+            t.synRetransmitted = true;
+        }
         finishSend(f, t.remoteIp, 20 + optLen);
         t.sndNxt = t.iss + 1;
         if (Seq.gt(t.sndNxt, t.sndMax)) {
@@ -1265,6 +1273,7 @@ public final class TcpLayer implements TransportHandler {
         t.retries = 0;
         t.synRetransmitted = false;
         t.rttTiming = false;
+        t.rttStart = Long.MIN_VALUE;
         t.persist = false;
         t.ackNow = false;
         t.ackPending = false;
