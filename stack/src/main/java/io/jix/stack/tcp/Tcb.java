@@ -64,6 +64,12 @@ final class Tcb {
     // retransmission
     int timer = -1;     // RTO / persist / TIME-WAIT / SYN
     int ackTimer = -1;  // delayed ACK
+    int keepTimer = -1; // keep-alive
+    long keepIdle;      // 0: keep-alive off
+    long keepInterval;
+    int keepProbes;
+    int keepSent;
+    long lastSend;      // when data was last sent (RFC 5681 §4.1 restart after idle)
     int retries;
     boolean synRetransmitted;
     boolean rttTiming;

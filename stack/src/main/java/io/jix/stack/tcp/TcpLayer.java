@@ -28,6 +28,7 @@ public final class TcpLayer implements TransportHandler {
 
     private static final int T_RTO = 0;
     private static final int T_ACK = 1;
+    private static final int T_KEEP = 2;
     private static final long TICK = 16_000L;
     private static final int EPHEMERAL_LO = 32768;
     private static final int EPHEMERAL_HI = 60999;
@@ -93,10 +94,11 @@ public final class TcpLayer implements TransportHandler {
         freeCount = n;
         flows = new FlowTable(n);
         now = stack.now();
-        timers = new TimerWheel(2 * n, TICK, now);
+        timers = new TimerWheel(3 * n, TICK, now);
         for (Tcb t : tcbs) {
-            t.timer = timers.allocate((long) t.slot << 1 | T_RTO);
-            t.ackTimer = timers.allocate((long) t.slot << 1 | T_ACK);
+            t.timer = timers.allocate((long) t.slot << 2 | T_RTO);
+            t.ackTimer = timers.allocate((long) t.slot << 2 | T_ACK);
+            t.keepTimer = timers.allocate((long) t.slot << 2 | T_KEEP);
         }
         int shift = 0;
         while ((config.receiveBuffer() >> shift) > 65535) {
@@ -180,6 +182,9 @@ public final class TcpLayer implements TransportHandler {
         if (take <= 0) {
             return 0;
         }
+        if (t.sndUna == t.sndMax && t.queued == 0 && t.lastSend != 0 && now - t.lastSend > t.rtt.rto()) {
+            t.cc.restartAfterIdle(); // RFC 5681 §4.1
+        }
         int i = (t.segHead + t.segCount) % t.segs.length;
         t.segs[i] = data;
         t.segOff[i] = offset;
@@ -243,6 +248,46 @@ public final class TcpLayer implements TransportHandler {
         }
         finish(t, TcpEvents.ABORTED);
         stack.flush();
+    }
+
+    /**
+     * Keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6; off by default): after {@code idleNanos}
+     * without a segment from the peer, probe every {@code intervalNanos} with an ACK carrying
+     * SND.UNA − 1 (as Linux), and reset the connection ({@link TcpEvents#TIMED_OUT}) after
+     * {@code probes} unanswered probes. {@code idleNanos} 0 turns it off.
+     */
+    public void keepAlive(long conn, long idleNanos, long intervalNanos, int probes) {
+        Tcb t = tcb(conn);
+        if (idleNanos < 0 || intervalNanos <= 0 || probes < 1) {
+            throw new IllegalArgumentException("keep-alive " + idleNanos + " " + intervalNanos + " " + probes);
+        }
+        t.keepIdle = idleNanos;
+        t.keepInterval = intervalNanos;
+        t.keepProbes = probes;
+        t.keepSent = 0;
+        if (idleNanos == 0) {
+            timers.cancel(t.keepTimer);
+        } else {
+            timers.schedule(t.keepTimer, now + idleNanos);
+        }
+    }
+
+    private void keepAliveExpired(Tcb t) {
+        if (t.keepIdle == 0 || (t.state != Tcb.ESTABLISHED && t.state != Tcb.CLOSE_WAIT)) {
+            return;
+        }
+        if (t.sndUna != t.sndMax || t.persist) {
+            timers.schedule(t.keepTimer, now + t.keepIdle); // the retransmission timer watches the peer
+            return;
+        }
+        if (t.keepSent >= t.keepProbes) {
+            sendControl(t, t.sndNxt, 0, TcpHeader.RST);
+            finish(t, TcpEvents.TIMED_OUT);
+            return;
+        }
+        t.keepSent++;
+        sendControl(t, t.sndUna - 1, t.rcvNxt, TcpHeader.ACK);
+        timers.schedule(t.keepTimer, now + t.keepInterval);
     }
 
     /** Runs the timers due at {@code nowNanos}; then flushes what they sent. */
@@ -555,6 +600,10 @@ public final class TcpLayer implements TransportHandler {
                 ackOutOfWindow(t);
             }
             return false;
+        }
+        if (t.keepIdle != 0) {
+            t.keepSent = 0;
+            timers.schedule(t.keepTimer, now + t.keepIdle);
         }
         // RST (RFC 5961 §3.2)
         if (rst) {
@@ -1057,6 +1106,9 @@ public final class TcpLayer implements TransportHandler {
         header(f, t, seq, t.rcvNxt, flags, win >> t.rcvShift, hl);
         finishSend(f, t.remoteIp, hl + n);
         acked(t);
+        if (n > 0) {
+            t.lastSend = now;
+        }
         return n;
     }
 
@@ -1178,11 +1230,15 @@ public final class TcpLayer implements TransportHandler {
     }
 
     private void expired(int timer, long data) {
-        Tcb t = tcbs[(int) (data >>> 1)];
+        Tcb t = tcbs[(int) (data >>> 2)];
         if (t.state == Tcb.CLOSED) {
             return;
         }
-        if ((data & 1) == T_ACK) {
+        if ((data & 3) == T_KEEP) {
+            keepAliveExpired(t);
+            return;
+        }
+        if ((data & 3) == T_ACK) {
             if (t.ackPending) {
                 t.ackNow = true;
                 output(t);
@@ -1274,6 +1330,8 @@ public final class TcpLayer implements TransportHandler {
         t.synRetransmitted = false;
         t.rttTiming = false;
         t.rttStart = Long.MIN_VALUE;
+        t.lastSend = 0;
+        t.keepIdle = 0;
         t.persist = false;
         t.ackNow = false;
         t.ackPending = false;
@@ -1322,6 +1380,8 @@ public final class TcpLayer implements TransportHandler {
         flows.remove(FlowTable.key1(t.localIp, t.remoteIp), FlowTable.key2(t.localPort, t.remotePort));
         timers.cancel(t.timer);
         timers.cancel(t.ackTimer);
+        timers.cancel(t.keepTimer);
+        t.keepIdle = 0;
         t.ooo.clear();
         while (t.heldCount > 0) {
             stack.release(t.heldFrame[t.heldHead]);

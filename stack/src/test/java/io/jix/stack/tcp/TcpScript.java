@@ -191,6 +191,8 @@ final class TcpScript {
                     throw fail("send took " + took);
                 }
             }
+            case "keepalive" -> tcp.keepAlive(conn, Math.round(Double.parseDouble(a[1]) * 1e9),
+                    Math.round(Double.parseDouble(a[2]) * 1e9), Integer.parseInt(a[3]));
             case "recvDone" -> tcp.recvDone(conn, Integer.parseInt(a[1]));
             case "close" -> tcp.close(conn);
             case "abort" -> tcp.abort(conn);
