@@ -791,15 +791,16 @@ public final class TcpLayer implements TransportHandler {
         t.finReceived = true;
         t.rcvNxt++;
         t.ackNow = true;
-        if (!t.appGone) {
-            events.eof(handle(t));
-        }
         switch (t.state) {
             case Tcb.SYN_RECEIVED, Tcb.ESTABLISHED -> t.state = Tcb.CLOSE_WAIT;
-            case Tcb.FIN_WAIT_1 -> t.state = t.sndUna == t.sndMax && t.queued == 0 ? Tcb.TIME_WAIT : Tcb.CLOSING;
+            case Tcb.FIN_WAIT_1 -> t.state = Tcb.CLOSING; // our FIN is not acknowledged yet (else FIN-WAIT-2)
             case Tcb.FIN_WAIT_2 -> t.state = Tcb.TIME_WAIT;
             default -> {
             }
+        }
+        // the event comes after the transition: the application may close() from it
+        if (!t.appGone) {
+            events.eof(handle(t));
         }
         if (t.state == Tcb.TIME_WAIT) {
             enterTimeWait(t);

@@ -64,6 +64,7 @@ class TcpLinuxTest {
         long accepted;
         long echoed;
         long closed;
+        long resets;
         volatile String error;
 
         @Override
@@ -99,17 +100,17 @@ class TcpLinuxTest {
         public void dead(long conn, int reason) {
             if (reason == CLOSED) {
                 closed++;
+            } else if (reason == RESET) {
+                resets++;
             } else {
                 error = "dead " + reason;
             }
         }
     }
 
-    @Test
-    void linuxClientStreamsThroughJixEchoByteExact() throws Exception {
+    /** Runs {@code script} (Python, in the peer namespace) against jix echo servers on every queue; returns its output. */
+    private static String withEcho(List<Echo> echoes, String script) throws Exception {
         java.net.Inet4Address ours = (java.net.Inet4Address) InetAddress.getByName(OURS);
-        int size = 256 << 20;
-        List<Echo> echoes = new ArrayList<>();
         AtomicBoolean stop = new AtomicBoolean();
         Throwable[] failure = new Throwable[1];
         try (XdpPort port = XdpPort.open(TestNet.LOCAL_IF, ours, XdpConfig.DEFAULT)) {
@@ -122,7 +123,7 @@ class TcpLinuxTest {
                         NetStack s = new NetStack(q, NetStackConfig.builder(mac, OURS, TestNet.PREFIX).build(), start);
                         Echo e = new Echo();
                         e.tcp = new TcpLayer(s, TcpConfig.defaults().withTimeWait(1_000_000_000L), e);
-                        e.tcp.listen(PORT, 64);
+                        e.tcp.listen(PORT, 256);
                         stacks.add(s);
                         layers.add(e.tcp);
                         synchronized (echoes) {
@@ -145,48 +146,97 @@ class TcpLinuxTest {
                     failure[0] = t;
                 }
             });
-            String script = String.join("\n",
-                    "import socket, hashlib, threading",
-                    "N = " + size,
-                    "block = bytes((i * 7 + 3) & 255 for i in range(65536))",
-                    "s = socket.create_connection(('" + OURS + "', " + PORT + "), timeout=20)",
-                    "sent = hashlib.sha256()",
-                    "def writer():",
-                    "    left = N",
-                    "    while left > 0:",
-                    "        b = block[:min(left, len(block))]",
-                    "        s.sendall(b)",
-                    "        sent.update(b)",
-                    "        left -= len(b)",
-                    "    s.shutdown(socket.SHUT_WR)",
-                    "t = threading.Thread(target=writer)",
-                    "t.start()",
-                    "got = hashlib.sha256()",
-                    "total = 0",
-                    "while True:",
-                    "    d = s.recv(1 << 20)",
-                    "    if not d:",
-                    "        break",
-                    "    got.update(d)",
-                    "    total += len(d)",
-                    "t.join()",
-                    "s.close()",
-                    "print(total, got.hexdigest() == sent.hexdigest())");
-            String out;
             try {
-                out = TestNet.execInPeer(PEER_TIMEOUT, "/usr/bin/python3", "-c", script).strip();
+                return TestNet.execInPeer(PEER_TIMEOUT, "/usr/bin/python3", "-c", script).strip();
             } finally {
-                Thread.sleep(200);
+                Thread.sleep(300);
                 stop.set(true);
                 thread.join(10_000);
+                assertThat(failure[0]).isNull();
+                synchronized (echoes) {
+                    for (Echo e : echoes) {
+                        assertThat(e.error).isNull();
+                    }
+                }
             }
-            assertThat(failure[0]).isNull();
-            for (Echo e : echoes) {
-                assertThat(e.error).isNull();
-            }
-            assertThat(out).isEqualTo(size + " True");
-            assertThat(echoes.stream().mapToLong(e -> e.echoed).sum()).isEqualTo(size);
-            assertThat(echoes.stream().mapToLong(e -> e.closed).sum()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void linuxClientStreamsThroughJixEchoByteExact() throws Exception {
+        int size = 256 << 20;
+        List<Echo> echoes = new ArrayList<>();
+        String script = String.join("\n",
+                "import socket, hashlib, threading",
+                "N = " + size,
+                "block = bytes((i * 7 + 3) & 255 for i in range(65536))",
+                "s = socket.create_connection(('" + OURS + "', " + PORT + "), timeout=20)",
+                "sent = hashlib.sha256()",
+                "def writer():",
+                "    left = N",
+                "    while left > 0:",
+                "        b = block[:min(left, len(block))]",
+                "        s.sendall(b)",
+                "        sent.update(b)",
+                "        left -= len(b)",
+                "    s.shutdown(socket.SHUT_WR)",
+                "t = threading.Thread(target=writer)",
+                "t.start()",
+                "got = hashlib.sha256()",
+                "total = 0",
+                "while True:",
+                "    d = s.recv(1 << 20)",
+                "    if not d:",
+                "        break",
+                "    got.update(d)",
+                "    total += len(d)",
+                "t.join()",
+                "s.close()",
+                "print(total, got.hexdigest() == sent.hexdigest())");
+        String out = withEcho(echoes, script);
+        assertThat(out).isEqualTo(size + " True");
+        assertThat(echoes.stream().mapToLong(e -> e.echoed).sum()).isEqualTo(size);
+        assertThat(echoes.stream().mapToLong(e -> e.closed).sum()).isEqualTo(1);
+    }
+
+    @Test
+    void thousandShortConnectionsHalfCloseAndLinuxReset() throws Exception {
+        List<Echo> echoes = new ArrayList<>();
+        String script = String.join("\n",
+                "import socket, struct, threading",
+                "ok = 0",
+                "lock = threading.Lock()",
+                "def worker(k):",
+                "    global ok",
+                "    for i in range(k, 1000, 50):",
+                "        s = socket.create_connection(('" + OURS + "', " + PORT + "), timeout=10)",
+                "        m = b'jix %d ' % i * 20",
+                "        s.sendall(m)",
+                "        s.shutdown(socket.SHUT_WR)",
+                "        got = b''",
+                "        while True:",
+                "            d = s.recv(65536)",
+                "            if not d:",
+                "                break",
+                "            got += d",
+                "        s.close()",
+                "        with lock:",
+                "            ok += got == m",
+                "ts = [threading.Thread(target=worker, args=(k,)) for k in range(50)]",
+                "[t.start() for t in ts]",
+                "[t.join() for t in ts]",
+                "r = socket.create_connection(('" + OURS + "', " + PORT + "), timeout=10)",
+                "r.sendall(b'x' * 100)",
+                "r.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
+                "import time",
+                "time.sleep(0.2)",
+                "r.close()",
+                "time.sleep(0.2)",
+                "print(ok)");
+        String out = withEcho(echoes, script);
+        assertThat(out).isEqualTo("1000");
+        assertThat(echoes.stream().mapToLong(e -> e.closed).sum()).isEqualTo(1000);
+        assertThat(echoes.stream().mapToLong(e -> e.resets).sum()).isEqualTo(1);
+        assertThat(echoes.stream().mapToInt(e -> e.tcp.connections()).sum()).as("connections left").isZero();
     }
 }
