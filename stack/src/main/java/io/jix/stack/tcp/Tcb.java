@@ -39,7 +39,7 @@ final class Tcb {
     int iss;
     int sndUna;
     int sndNxt;
-    int sndMax;
+    int sndMax;      // RFC 9293's SND.NXT: sndNxt is rewound to SND.UNA by a timeout (go-back-N), sndMax never
     int sndWnd;      // bytes, already scaled
     int maxSndWnd;
     int sndWl1;

@@ -244,7 +244,7 @@ public final class TcpLayer implements TransportHandler {
     public void abort(long conn) {
         Tcb t = tcb(conn);
         if (t.state != Tcb.SYN_SENT && t.state != Tcb.TIME_WAIT) {
-            sendControl(t, t.sndNxt, 0, TcpHeader.RST);
+            sendControl(t, t.sndMax, 0, TcpHeader.RST);
         }
         finish(t, TcpEvents.ABORTED);
         stack.flush();
@@ -281,7 +281,7 @@ public final class TcpLayer implements TransportHandler {
             return;
         }
         if (t.keepSent >= t.keepProbes) {
-            sendControl(t, t.sndNxt, 0, TcpHeader.RST);
+            sendControl(t, t.sndMax, 0, TcpHeader.RST);
             finish(t, TcpEvents.TIMED_OUT);
             return;
         }
@@ -990,7 +990,7 @@ public final class TcpLayer implements TransportHandler {
             }
         }
         if (!sentSomething && t.ackNow) {
-            sendControl(t, t.sndNxt, t.rcvNxt, TcpHeader.ACK);
+            sendControl(t, t.sndMax, t.rcvNxt, TcpHeader.ACK);
         }
     }
 
@@ -1221,7 +1221,7 @@ public final class TcpLayer implements TransportHandler {
             sendSyn(t);
             return;
         }
-        sendControl(t, t.sndNxt, t.rcvNxt, TcpHeader.ACK);
+        sendControl(t, t.sndMax, t.rcvNxt, TcpHeader.ACK);
     }
 
     // ================================================================ timers
@@ -1275,7 +1275,7 @@ public final class TcpLayer implements TransportHandler {
                     return;
                 }
                 if (++t.retries > config.dataRetries()) {
-                    sendControl(t, t.sndNxt, 0, TcpHeader.RST);
+                    sendControl(t, t.sndMax, 0, TcpHeader.RST);
                     finish(t, TcpEvents.TIMED_OUT);
                     return;
                 }
