@@ -835,6 +835,11 @@ public final class TcpLayer implements TransportHandler {
             t.ackNow = true;
             return false;
         }
+        if (t.heldCount + t.ooo.segments() + 1 >= t.heldFrame.length) {
+            // every frame slot is taken (a peer sending tiny segments): drop, the peer retransmits
+            t.ackNow = true;
+            return false;
+        }
         int rel = (int) (frame.base() - stack.pool().offset(frame.id())) + dataOff + (start - seq);
         int n = end - start;
         if (start == t.rcvNxt) {
@@ -921,6 +926,9 @@ public final class TcpLayer implements TransportHandler {
     /** Our receive window in bytes (before scaling): buffer minus unreturned, never shrinking the advertised edge. */
     private int window(Tcb t) {
         long free = config.receiveBuffer() - t.unreturned - t.ooo.bytes();
+        // frames are held one per segment: with few frame slots left, offer only what they can take
+        long slots = t.heldFrame.length - t.heldCount - t.ooo.segments() - 1;
+        free = Math.min(free, Math.max(slots, 0) * t.smss);
         if (free < 0) {
             free = 0;
         }

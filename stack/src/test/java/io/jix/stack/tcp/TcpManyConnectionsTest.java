@@ -110,7 +110,7 @@ class TcpManyConnectionsTest {
         int conns = 50;
         int size = 256 * 1024;
         Faults faults = Faults.builder().seed(99).drop(0.05).duplicate(0.02).reorder(0.05, 8).corrupt(0.001).build();
-        TcpConfig cfg = new TcpConfig(256, 64 * 1024, 64 * 1024, 64, 64, 40_000_000L, 1_000_000_000L, 6, 15,
+        TcpConfig cfg = new TcpConfig(256, 64 * 1024, 64 * 1024, 64, 64, 40_000_000L, 60_000_000_000L, 6, 15,
                 100_000, false);
         try (Arena arena = Arena.ofConfined();
              Wire wire = Wire.create(WireConfig.builder().frames(8192).ringSlots(2048).faults(faults).build())) {
