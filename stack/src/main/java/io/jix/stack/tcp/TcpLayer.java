@@ -675,12 +675,15 @@ public final class TcpLayer implements TransportHandler {
         if (len > 0) {
             kept = processData(t, frame, dataOff, seq, len);
         }
-        if ((flags & TcpHeader.FIN) != 0 && Seq.leq(seq + len, t.rcvNxt) && !t.finReceived
-                && seq + len == t.rcvNxt) {
-            processFin(t);
-        } else if ((flags & TcpHeader.FIN) != 0 && t.finReceived && t.state == Tcb.TIME_WAIT) {
-            t.ackNow = true; // retransmitted FIN: ack again, restart 2 MSL
-            timers.schedule(t.timer, now + config.timeWaitNanos());
+        if ((flags & TcpHeader.FIN) != 0) {
+            if (!t.finReceived && seq + len == t.rcvNxt) {
+                processFin(t);
+            } else if (t.finReceived && t.state == Tcb.TIME_WAIT) {
+                t.ackNow = true; // retransmitted FIN: ack again, restart 2 MSL
+                timers.schedule(t.timer, now + config.timeWaitNanos());
+            } else {
+                t.ackNow = true; // a FIN beyond a hole (not queued: it comes again) or a repeated one
+            }
         }
         if (t.state != Tcb.CLOSED) {
             output(t);
