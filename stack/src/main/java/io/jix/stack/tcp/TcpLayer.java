@@ -966,7 +966,7 @@ public final class TcpLayer implements TransportHandler {
                     }
                     break;
                 }
-                if (config.nagle() && n < t.smss && n < unsent && inFlight > 0) {
+                if (config.nagle() && n > 0 && n < t.smss && inFlight > 0) { // RFC 9293 §3.7.4
                     break;
                 }
                 boolean fin = t.finQueued && t.sndNxt + n == dataEnd;

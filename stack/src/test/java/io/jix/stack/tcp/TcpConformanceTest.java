@@ -17,6 +17,26 @@ class TcpConformanceTest {
         return TcpConfig.defaults().withTimeWait(2_000_000_000L);
     }
 
+    /** The config with the script's {@code //! nagle} and {@code //! rcvbuf N} directives applied. */
+    static TcpConfig config(List<String> lines) {
+        TcpConfig c = config();
+        boolean nagle = false;
+        int rcvbuf = c.receiveBuffer();
+        for (String l : lines) {
+            String[] d = l.strip().split("\\s+");
+            if (d[0].equals("//!") && d.length > 1) {
+                switch (d[1]) {
+                    case "nagle" -> nagle = true;
+                    case "rcvbuf" -> rcvbuf = Integer.parseInt(d[2]);
+                    default -> throw new IllegalArgumentException("directive " + l);
+                }
+            }
+        }
+        return new TcpConfig(c.maxConnections(), rcvbuf, c.sendBuffer(), c.sendSegments(), c.oooSegments(),
+                c.delayedAckNanos(), c.timeWaitNanos(), c.synRetries(), c.dataRetries(), c.challengeAcksPerSecond(),
+                nagle);
+    }
+
     @TestFactory
     Stream<DynamicTest> scripts() throws IOException, URISyntaxException {
         Path dir = Path.of(TcpConformanceTest.class.getResource("/tcp").toURI());
@@ -26,7 +46,7 @@ class TcpConformanceTest {
         }
         return files.stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> {
             List<String> lines = Files.readAllLines(p);
-            new TcpScript(p.getFileName().toString(), config()).run(lines);
+            new TcpScript(p.getFileName().toString(), config(lines)).run(lines);
         }));
     }
 }
