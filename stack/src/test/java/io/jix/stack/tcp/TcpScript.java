@@ -20,9 +20,17 @@ import java.util.List;
  *   <li>{@code > FLAGS seq:end(len) [ack A] [win W] [<options>]}: the stack must send exactly this
  *       next (within {@link #TOLERANCE_NANOS} of the time); window and options are checked only
  *       when given, {@code *} matches anything.
- *   <li>{@code app listen P | connect P | send N | recvDone N | close | abort | expect EVENT [ARG]
- *       | state NAME}.
+ *   <li>{@code app listen P [BACKLOG] | connect P | send N [TAKEN] | recvDone N | close | abort
+ *       | keepalive IDLE INTERVAL PROBES | port P | peerport P}: application calls ({@code port}
+ *       sets the local port segments go to without listening, {@code peerport} the peer's port).
+ *   <li>{@code app expect EVENT [ARG]}: the event happened (events before it are skipped);
+ *       {@code app noevent EVENT [ARG]}: it has not; {@code app state NAME}: the connection's
+ *       state (RFC 9293 names). Events: {@code accepted}, {@code connected S}, {@code recv N},
+ *       {@code eof}, {@code sent N}, {@code dead R}.
  * </ul>
+ * Any segment the stack sends that no {@code >} line expects fails the script. Directives
+ * ({@code //! nagle}, {@code //! rcvbuf N}) change the {@link TcpConfig} (see
+ * {@link TcpConformanceTest#config(List)}).
  * Flags: {@code S F R P} and {@code .} for ACK. Sequence numbers as packetdrill: the peer's are
  * absolute (its ISN is what the script says), ours are relative to the stack's ISN; so inbound
  * {@code ack} and inbound SACK blocks are relative, outbound {@code ack} and SACK blocks absolute.
