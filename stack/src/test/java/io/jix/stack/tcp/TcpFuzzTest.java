@@ -157,4 +157,69 @@ class TcpFuzzTest {
             assertThat(peer.stack.pool().available()).isEqualTo(peer.stack.pool().capacity());
         }
     }
+
+    @Test
+    void synFloodStaysWithinTheBacklogAndIsAnsweredWithCookies() {
+        Random r = new Random(77);
+        try (Peer peer = new Peer(b -> b)) {
+            peer.stack.addStaticArp(Ipv4.parse("198.18.0.2"), Peer.PEER_MAC);
+            TcpEvents ev = new TcpEvents() {
+                @Override
+                public void accepted(long c, int lp, int rip, int rp) {
+                }
+
+                @Override
+                public void connected(long c, int status) {
+                }
+
+                @Override
+                public void recv(long c, MemorySegment region, long offset, int length) {
+                }
+
+                @Override
+                public void sent(long c, int bytes) {
+                }
+
+                @Override
+                public void dead(long c, int reason) {
+                }
+            };
+            TcpLayer tcp = new TcpLayer(peer.stack, TcpConfig.defaults(), ev, new IsnGenerator(5, 5),
+                    new SynCookies(6, 6));
+            tcp.listen(8080, 64);
+            int synackReplies = 0;
+            for (int i = 0; i < 30_000; i++) {
+                byte[] l4 = new byte[24];
+                ByteBuffer b = ByteBuffer.wrap(l4);
+                b.putShort((short) (1024 + r.nextInt(60000))).putShort((short) 8080).putInt(r.nextInt()).putInt(0)
+                        .put((byte) (6 << 4)).put((byte) 0x02).putShort((short) 65535).putShort((short) 0)
+                        .putShort((short) 0).putInt(0x020405b4);
+                int sum = Peer.checksum(l4, 0, l4.length, Peer.pseudo(Peer.PEER_IP, Peer.STACK_IP, 6, l4.length));
+                l4[16] = (byte) (sum >> 8);
+                l4[17] = (byte) sum;
+                peer.send(Peer.ipv4(6, l4));
+                if (i % 32 == 31) {
+                    peer.now += 100_000L;
+                    peer.poll();
+                    tcp.poll(peer.now);
+                    synackReplies += peer.received().size();
+                }
+                assertThat(tcp.connections()).isLessThanOrEqualTo(64);
+            }
+            peer.poll();
+            tcp.poll(peer.now);
+            synackReplies += peer.received().size();
+            assertThat(tcp.synCookiesSent).isGreaterThan(29_000);
+            assertThat(synackReplies).isGreaterThan(29_000);
+            // the half-open connections give up after their SYN-ACK retries; nothing is left
+            for (int i = 0; i < 2000; i++) {
+                peer.now += 100_000_000L;
+                peer.poll();
+                tcp.poll(peer.now);
+                peer.received();
+            }
+            assertThat(tcp.connections()).isZero();
+            assertThat(peer.stack.pool().available()).isEqualTo(peer.stack.pool().capacity());
+        }
+    }
 }
