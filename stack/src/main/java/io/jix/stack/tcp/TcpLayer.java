@@ -23,6 +23,32 @@ import java.lang.foreign.MemorySegment;
  * <p>Connections live in preallocated {@link Tcb}s indexed by slot, found with a
  * {@link FlowTable}; handles are {@code generation << 32 | slot}. Timers run on a private 16 µs
  * {@link TimerWheel} that {@link #poll} advances: call it after each {@code NetStack.poll}.
+ *
+ * <p>Behaviour (the conformance scripts in {@code stack/src/test/resources/tcp} pin each one):
+ * <ul>
+ *   <li>Options: MSS always; WS, SACK-permitted and TS only when the peer offered them (our
+ *       shift is the smallest that fits the receive buffer: 3 for 256 KiB). A SYN cookie
+ *       connection has none of them. Payload per segment = min(peer MSS, MTU − 40) minus 12 with
+ *       timestamps, less when SACK blocks need the room.
+ *   <li>ACKs: delayed 40 ms ({@link TcpConfig#delayedAckNanos()}), at once for every second
+ *       full-sized segment, out-of-order data (with SACK blocks, RFC 2018 §4 order), a filled
+ *       hole, a FIN, and unacceptable segments. A window update is sent when recvDone grows the
+ *       window by two segments or from below one (receiver SWS avoidance).
+ *   <li>Retransmission: RFC 6298 RTO (1 s initial, 200 ms minimum, samples from the handshake,
+ *       timestamps, or one timed segment with Karn's rule), doubled per timeout; a timeout
+ *       collapses cwnd and goes back to SND.UNA (sndNxt is rewound; ACKs and RSTs always carry
+ *       SND.MAX, RFC 9293's SND.NXT). Fast retransmit on three duplicate ACKs with NewReno
+ *       (RFC 5681/6582); with SACK, RFC 6675 recovery driven by the {@link SackScoreboard}.
+ *       After 15 timeouts (6 for SYNs) the connection is reset ({@link TcpEvents#TIMED_OUT}).
+ *   <li>Zero window: probes at the RTO with backoff, an ACK with SEQ = SND.UNA − 1 (as Linux).
+ *   <li>RFC 5961: RSTs must hit RCV.NXT exactly (else a challenge ACK), a SYN in a synchronized
+ *       state gets a challenge ACK, ACKs outside [SND.UNA − MAX.SND.WND, SND.MAX] are dropped with
+ *       a challenge ACK; challenge ACKs are limited per second for the whole layer. PAWS drops
+ *       segments with an old TSval.
+ *   <li>Closing: {@link #close} is a half-close; TIME-WAIT lasts {@link TcpConfig#timeWaitNanos()}
+ *       (60 s default, Linux's TCP_TIMEWAIT_LEN), restarted by a retransmitted FIN; a new SYN
+ *       above RCV.NXT for a listening port reopens a TIME-WAIT connection.
+ * </ul>
  */
 public final class TcpLayer implements TransportHandler {
 
