@@ -83,6 +83,7 @@ public final class TcpLayer implements TransportHandler {
     private final TimerWheel.Expiry expiry = this::expired;
     private final ReassemblyQueue.Consumer drain = this::deliverQueued;
     private Tcb draining;
+    private int drainGeneration;
     private long now;
     private long challengeWindowStart;
     private int challengeCount;
@@ -699,7 +700,11 @@ public final class TcpLayer implements TransportHandler {
         }
         boolean kept = false;
         if (len > 0) {
+            int gen = t.generation;
             kept = processData(t, frame, dataOff, seq, len);
+            if (t.state == Tcb.CLOSED || t.generation != gen) {
+                return kept;
+            }
         }
         if ((flags & TcpHeader.FIN) != 0) {
             if (!t.finReceived && seq + len == t.rcvNxt) {
@@ -873,12 +878,21 @@ public final class TcpLayer implements TransportHandler {
         int n = end - start;
         if (start == t.rcvNxt) {
             boolean hadHole = !t.ooo.isEmpty();
-            deliver(t, frame.id(), rel, n);
+            int gen = t.generation;
             t.rcvNxt = end;
+            deliver(t, frame.id(), rel, n);
+            if (t.state == Tcb.CLOSED || t.generation != gen) {
+                return true; // the application aborted from the event: the frame went with the connection
+            }
             if (hadHole) {
                 draining = t;
+                drainGeneration = gen;
                 t.rcvNxt = t.ooo.drainInOrder(t.rcvNxt, drain);
                 draining = null;
+                if (t.state == Tcb.CLOSED || t.generation != gen) {
+                    t.ooo.clear(); // aborted during the drain: release() left the queue to us
+                    return true;
+                }
                 t.ackNow = true;
             }
             if (n >= t.smss && ++t.segmentsUnacked >= 2) {
@@ -897,6 +911,10 @@ public final class TcpLayer implements TransportHandler {
     }
 
     private void deliverQueued(int frameId, int dataOffset, int seq, int length) {
+        if (draining.generation != drainGeneration || draining.state == Tcb.CLOSED) {
+            stack.release(frameId); // the connection was aborted (and its slot perhaps reused) meanwhile
+            return;
+        }
         deliver(draining, frameId, dataOffset, length);
     }
 
@@ -1420,7 +1438,9 @@ public final class TcpLayer implements TransportHandler {
         timers.cancel(t.ackTimer);
         timers.cancel(t.keepTimer);
         t.keepIdle = 0;
-        t.ooo.clear();
+        if (draining != t) {
+            t.ooo.clear(); // else the drain in progress clears it when it returns
+        }
         while (t.heldCount > 0) {
             stack.release(t.heldFrame[t.heldHead]);
             t.heldHead = (t.heldHead + 1) % t.heldFrame.length;

@@ -16,11 +16,16 @@ import org.junit.jupiter.api.Test;
  */
 class TcpFuzzTest {
 
+    private int callbackAborts;
+    private int recvEvents;
+
     @Test
     void randomSegmentsAreSurvivedAndLeakNoFrames() {
         for (long seed = 1; seed <= 4; seed++) {
             run(seed);
         }
+        System.err.println("fuzz: recv events " + recvEvents + ", aborts from inside recv " + callbackAborts);
+        assertThat(callbackAborts).as("aborts from inside recv").isPositive();
     }
 
     private void run(long seed) {
@@ -30,9 +35,9 @@ class TcpFuzzTest {
             long[] last = {-1};
             java.util.List<Long> all = new java.util.ArrayList<>();
             int[] held = {0};
+            TcpLayer[] layer = new TcpLayer[1];
+            Random inCallback = new Random(seed * 31);
             TcpEvents ev = new TcpEvents() {
-                TcpLayer tcp;
-
                 @Override
                 public void accepted(long c, int lp, int rip, int rp) {
                     last[0] = c;
@@ -46,6 +51,20 @@ class TcpFuzzTest {
 
                 @Override
                 public void recv(long c, MemorySegment region, long offset, int length) {
+                    recvEvents++;
+                    if (inCallback.nextInt(4) == 0) {
+                        // abort from inside the event (perhaps mid-drain of the out-of-order queue),
+                        // and sometimes reuse the slot at once
+                        layer[0].abort(c);
+                        callbackAborts++;
+                        if (inCallback.nextBoolean()) {
+                            long n = layer[0].connect(Ipv4.parse("198.18.0.2"), 9);
+                            if (n >= 0) {
+                                all.add(n);
+                            }
+                        }
+                        return;
+                    }
                     if (c == last[0]) {
                         held[0] += length;
                     }
@@ -61,6 +80,7 @@ class TcpFuzzTest {
             };
             TcpLayer tcp = new TcpLayer(peer.stack, TcpConfig.defaults().withTimeWait(100_000_000L), ev,
                     new IsnGenerator(1, 1), new SynCookies(2, 2));
+            layer[0] = tcp;
             tcp.listen(8080, 4);
             MemorySegment data = MemorySegment.ofArray(new byte[4096]);
             int[] peerSeq = new int[8];
