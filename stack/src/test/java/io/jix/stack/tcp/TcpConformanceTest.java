@@ -17,24 +17,25 @@ class TcpConformanceTest {
         return TcpConfig.defaults().withTimeWait(2_000_000_000L);
     }
 
-    /** The config with the script's {@code //! nagle} and {@code //! rcvbuf N} directives applied. */
+    /** The config with the script's {@code //! nagle}, {@code //! rcvbuf N} and {@code //! challenges N} directives applied. */
     static TcpConfig config(List<String> lines) {
         TcpConfig c = config();
         boolean nagle = false;
         int rcvbuf = c.receiveBuffer();
+        int challenges = c.challengeAcksPerSecond();
         for (String l : lines) {
             String[] d = l.strip().split("\\s+");
             if (d[0].equals("//!") && d.length > 1) {
                 switch (d[1]) {
                     case "nagle" -> nagle = true;
                     case "rcvbuf" -> rcvbuf = Integer.parseInt(d[2]);
+                    case "challenges" -> challenges = Integer.parseInt(d[2]);
                     default -> throw new IllegalArgumentException("directive " + l);
                 }
             }
         }
         return new TcpConfig(c.maxConnections(), rcvbuf, c.sendBuffer(), c.sendSegments(), c.oooSegments(),
-                c.delayedAckNanos(), c.timeWaitNanos(), c.synRetries(), c.dataRetries(), c.challengeAcksPerSecond(),
-                nagle);
+                c.delayedAckNanos(), c.timeWaitNanos(), c.synRetries(), c.dataRetries(), challenges, nagle);
     }
 
     @TestFactory
