@@ -21,6 +21,8 @@ public interface TcpEvents {
     int ABORTED = -3;
     /** {@link #connected} reason: no connection slot, port or frame was available. */
     int NO_RESOURCES = -4;
+    /** {@link #connected} reason: an ICMP protocol or port unreachable answered the SYN. */
+    int UNREACHABLE = -5;
 
     /** A passive open completed on a listening port: {@code conn} is ESTABLISHED and the application's. */
     void accepted(long conn, int localPort, int remoteIp, int remotePort);

@@ -395,6 +395,32 @@ public final class TcpLayer implements TransportHandler {
         return kept;
     }
 
+    /**
+     * ICMP errors quoting our segments (RFC 1122 §4.2.3.9, RFC 5927): only one whose quoted
+     * sequence number lies in [SND.UNA, SND.MAX] counts (blind ICMP attacks), and only a hard
+     * error (protocol or port unreachable) in SYN-SENT ends the attempt, as in Linux; everything
+     * else is a soft error, ignored. Path-MTU discovery (fragmentation needed) is not done yet.
+     */
+    @Override
+    public void icmpError(NetStack s, int type, int code, Frame frame, int quotedL4Offset, int quotedLength,
+                          int origSrc, int origDst) {
+        if (type != 3 || (code != 2 && code != 3) || quotedLength < 8) {
+            return;
+        }
+        int localPort = frame.u16(quotedL4Offset);
+        int remotePort = frame.u16(quotedL4Offset + 2);
+        int slot = flows.get(FlowTable.key1(origSrc, origDst), FlowTable.key2(localPort, remotePort));
+        if (slot == FlowTable.MISSING) {
+            return;
+        }
+        Tcb t = tcbs[slot];
+        int seq = frame.u32(quotedL4Offset + 4);
+        if (t.state == Tcb.SYN_SENT && Seq.inClosed(t.sndUna, seq, t.sndMax)) {
+            now = s.now();
+            finish(t, TcpEvents.UNREACHABLE);
+        }
+    }
+
     /** A segment for no connection: a listener's SYN, or a reset (RFC 9293 §3.10.7.1). */
     private void noConnection(Frame frame, int srcIp, int dstIp, int len) {
         int flags = in.flags();
