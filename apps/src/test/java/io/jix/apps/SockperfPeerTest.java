@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.jix.apps.sockperf.SockperfServer;
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.Dataplane;
+import io.jix.testkit.TestNetwork;
 import io.jix.testnet.TestNet;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -30,17 +31,9 @@ class SockperfPeerTest {
 
     @BeforeAll
     static void upAndServe() throws Exception {
-        String reason = TestNet.unavailableReason();
-        if (reason == null && !Files.isExecutable(Path.of("/usr/bin/sockperf"))) {
-            reason = "sockperf is not installed (apt-get install sockperf)";
-        }
-        if (reason != null) {
-            if (TestNet.required()) {
-                fail(reason);
-            }
-            Assumptions.abort(reason);
-        }
-        TestNet.up();
+        TestNetwork.skipUnless(Files.isExecutable(Path.of("/usr/bin/sockperf")) ? null
+                : "sockperf is not installed (apt-get install sockperf)");
+        TestNetwork.upOrSkip();
         dataplane = Dataplane.builder().threads(2).address(InetAddress.getByName(TestNet.LOCAL_ADDRESS))
                 .tcpPorts(0).udpPorts(0).name("sockperf-peer-test").start(SockperfServer.application());
     }
@@ -49,7 +42,7 @@ class SockperfPeerTest {
     static void stopAndDown() {
         if (dataplane != null) {
             dataplane.close();
-            TestNet.down();
+            TestNetwork.down();
         }
     }
 

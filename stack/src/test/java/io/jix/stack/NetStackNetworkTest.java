@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jix.nic.xdp.XdpConfig;
 import io.jix.nic.xdp.XdpPort;
 import io.jix.nic.xdp.XdpQueue;
+import io.jix.testkit.TestNetwork;
 import io.jix.testnet.TestNet;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -35,23 +36,13 @@ class NetStackNetworkTest {
 
     @BeforeAll
     static void up() throws Exception {
-        String why = TestNet.unavailableReason();
-        if (why != null) {
-            if (TestNet.required()) {
-                throw new AssertionError("CI=true: " + why);
-            }
-            Assumptions.abort(why);
-        }
-        TestNet.up();
-        mac = HexFormat.ofDelimiter(":").parseHex(
-                Files.readString(Path.of("/sys/class/net", TestNet.LOCAL_IF, "address")).strip());
+        TestNetwork.upOrSkip();
+        mac = TestNet.localMac();
     }
 
     @AfterAll
     static void down() {
-        if (TestNet.unavailableReason() == null) {
-            TestNet.down();
-        }
+        TestNetwork.down();
     }
 
     /** Polls a stack per queue on one thread until closed (at most 120 s). */

@@ -111,6 +111,16 @@ public final class TestNet {
         return "true".equals(System.getenv("CI"));
     }
 
+    /** The MAC address of {@link #LOCAL_IF}, as the kernel reports it (needs the network up). */
+    public static byte[] localMac() {
+        try {
+            String text = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", LOCAL_IF, "address"));
+            return java.util.HexFormat.ofDelimiter(":").parseHex(text.strip());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the MAC of " + LOCAL_IF, e);
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // up, down, status
 

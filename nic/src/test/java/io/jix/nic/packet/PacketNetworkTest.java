@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.jix.nic.QueueCounter;
+import io.jix.testkit.TestNetwork;
 import io.jix.testnet.TestNet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -83,15 +84,8 @@ class PacketNetworkTest {
 
     @BeforeAll
     static void up() throws IOException {
-        String reason = TestNet.unavailableReason();
-        if (reason != null) {
-            if (TestNet.required()) {
-                fail(reason);
-            }
-            Assumptions.abort(reason);
-        }
-        TestNet.up();
-        jixMac = Files.readString(Path.of("/sys/class/net", TestNet.LOCAL_IF, "address")).strip();
+        TestNetwork.upOrSkip();
+        jixMac = java.util.HexFormat.ofDelimiter(":").formatHex(TestNet.localMac());
     }
 
     @AfterAll

@@ -7,6 +7,7 @@ import io.jix.nic.xdp.XdpPort;
 import io.jix.nic.xdp.XdpQueue;
 import io.jix.stack.NetStack;
 import io.jix.stack.NetStackConfig;
+import io.jix.testkit.TestNetwork;
 import io.jix.testnet.TestNet;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
@@ -39,23 +40,13 @@ class TcpLinuxTest {
 
     @BeforeAll
     static void up() throws Exception {
-        String why = TestNet.unavailableReason();
-        if (why != null) {
-            if (TestNet.required()) {
-                throw new AssertionError("CI=true: " + why);
-            }
-            Assumptions.abort(why);
-        }
-        TestNet.up();
-        mac = HexFormat.ofDelimiter(":").parseHex(
-                Files.readString(Path.of("/sys/class/net", TestNet.LOCAL_IF, "address")).strip());
+        TestNetwork.upOrSkip();
+        mac = TestNet.localMac();
     }
 
     @AfterAll
     static void down() {
-        if (TestNet.unavailableReason() == null) {
-            TestNet.down();
-        }
+        TestNetwork.down();
     }
 
     /** Echoes by reference: what arrives is sent back from the received frame, returned once acknowledged. */
