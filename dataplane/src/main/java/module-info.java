@@ -5,5 +5,7 @@
 module jix.dataplane {
     requires transitive jix.api;
     requires jix.sys;
+    requires transitive jix.nic;
+    requires jix.stack;
     exports io.jix.dataplane;
 }

@@ -8,4 +8,5 @@ module jix.stack {
     exports io.jix.stack.link;
     exports io.jix.stack.ip;
     exports io.jix.stack.udp;
+    exports io.jix.stack.tcp;
 }

@@ -1,9 +1,16 @@
 package io.jix.dataplane;
 
 import io.jix.api.Application;
+import io.jix.dataplane.bypass.BypassBackend;
+import io.jix.dataplane.bypass.NativePort;
 import io.jix.dataplane.kernel.KernelBackend;
+import io.jix.dataplane.loop.Backend;
 import io.jix.dataplane.loop.Counters;
 import io.jix.dataplane.loop.ElasticThread;
+import io.jix.dataplane.loop.HandleTable;
+import io.jix.nic.NicQueue;
+import io.jix.stack.NetStackConfig;
+import io.jix.stack.tcp.TcpConfig;
 import io.jix.sys.Affinity;
 import io.jix.sys.Ids;
 import java.net.InetAddress;
@@ -31,10 +38,12 @@ public final class Dataplane implements AutoCloseable {
     private final StatsFile stats;
     private final int[] tcpPorts;
     private final int[] udpPorts;
+    private final AutoCloseable port;
     private boolean closed;
 
     private Dataplane(List<ElasticThread> threads, ExecutorService background, StatsFile stats, int[] tcpPorts,
-                      int[] udpPorts) {
+                      int[] udpPorts, AutoCloseable port) {
+        this.port = port;
         this.threads = threads;
         this.background = background;
         this.stats = stats;
@@ -101,6 +110,13 @@ public final class Dataplane implements AutoCloseable {
             }
         }
         background.shutdownNow();
+        if (port != null) {
+            try {
+                port.close();
+            } catch (Exception e) {
+                System.err.println("jix: closing the NIC port failed: " + e);
+            }
+        }
         stats.close();
     }
 
@@ -121,6 +137,14 @@ public final class Dataplane implements AutoCloseable {
         private int timers = 16_384;
         private String name = "jix";
         private Path statsPath;
+        private String interfaceName;
+        private int prefix = 24;
+        private int queues;
+        private boolean checkedViews = true;
+        private List<? extends NicQueue> nicQueues;
+        private byte[] nicMac;
+        private boolean threadsSet;
+        private boolean maxConnectionsSet;
 
         private Builder() {
         }
@@ -155,6 +179,56 @@ public final class Dataplane implements AutoCloseable {
                 throw new IllegalArgumentException("threads must be 1..256, got " + threads);
             }
             this.threads = threads;
+            this.threadsSet = true;
+            return this;
+        }
+
+        /** The interface whose queues the XDP or PACKET backend takes (e.g. {@code jix0}). */
+        public Builder interfaceName(String name) {
+            this.interfaceName = name;
+            return this;
+        }
+
+        /** The prefix length of the address's subnet for the native backends (default 24). */
+        public Builder prefix(int prefix) {
+            if (prefix < 0 || prefix > 32) {
+                throw new IllegalArgumentException("prefix must be 0..32, got " + prefix);
+            }
+            this.prefix = prefix;
+            return this;
+        }
+
+        /** NIC queues the native backends use (default: every queue of the interface). */
+        public Builder queues(int count) {
+            if (count < 1 || count > 256) {
+                throw new IllegalArgumentException("queues must be 1..256, got " + count);
+            }
+            this.queues = count;
+            return this;
+        }
+
+        /**
+         * Whether receive views on the native backends are revoked by {@code recvDone}, so that a
+         * stale view throws instead of reading a reused frame (default true). Off, a view is a
+         * preallocated read-only slice and receiving allocates nothing.
+         */
+        public Builder checkedViews(boolean checked) {
+            this.checkedViews = checked;
+            return this;
+        }
+
+        /**
+         * Runs jix's own stack on these already-open queues ({@link BackendKind#QUEUES}), with
+         * Ethernet address {@code mac}: queue {@code q} goes to elastic thread {@code q % threads}.
+         * The dataplane closes them.
+         */
+        public Builder nicQueues(List<? extends NicQueue> queues, byte[] mac) {
+            if (queues.isEmpty() || mac.length != 6) {
+                throw new IllegalArgumentException("need at least one queue and a 6-byte MAC");
+            }
+            this.backend = BackendKind.QUEUES;
+            this.nicQueues = List.copyOf(queues);
+            this.nicMac = mac.clone();
             return this;
         }
 
@@ -179,9 +253,13 @@ public final class Dataplane implements AutoCloseable {
             return this;
         }
 
-        /** Connection slots per elastic thread (default 65,536). */
+        /** Connection slots per elastic thread (default 65,536 on the kernel backend, 16,384 on the native ones). */
         public Builder maxConnections(int perThread) {
+            if (perThread < 1 || perThread > HandleTable.MAX_SLOTS) {
+                throw new IllegalArgumentException("connections per thread must be 1.." + HandleTable.MAX_SLOTS);
+            }
             this.maxConnections = perThread;
+            this.maxConnectionsSet = true;
             return this;
         }
 
@@ -224,9 +302,40 @@ public final class Dataplane implements AutoCloseable {
          * once every thread is serving. Fails, with nothing left running, if any of that fails.
          */
         public Dataplane start(Application application) {
-            if (backend != BackendKind.KERNEL) {
-                throw new UnsupportedOperationException("backend " + backend + " is not available");
+            if (backend == BackendKind.KERNEL) {
+                return launch(application, null, (i, counters, tcp, udp) -> new KernelBackend(i,
+                        new KernelBackend.Options(sockets(tcp), sockets(udp), maxConnections, rxBuffers,
+                                rxBufferSize, rxQuota, 4096), batch, counters));
             }
+            NativePort nic = NativePort.open(backend, interfaceName, address, queues, nicQueues, nicMac);
+            try {
+                if (!threadsSet || threads > nic.queues().size()) {
+                    threads = nic.queues().size(); // one elastic thread per queue, never an idle one
+                }
+                NetStackConfig stackConfig = NetStackConfig.builder(nic.mac(), address.getHostAddress(), prefix)
+                        .batch(batch).build();
+                int[] tcp = resolve(tcpPorts);
+                int[] udp = resolve(udpPorts);
+                // Each TCP connection block is preallocated (a few KiB): a smaller default than the kernel backend's.
+                int perThread = maxConnectionsSet ? maxConnections : NATIVE_CONNECTIONS;
+                TcpConfig tcpConfig = TcpConfig.defaults().withMaxConnections(perThread);
+                int threadCount = threads;
+                return launch(application, nic, (i, counters, t, u) -> new BypassBackend(i,
+                        nic.queuesOf(i, threadCount),
+                        stackConfig, new BypassBackend.Options(tcp, udp, perThread, 1024, checkedViews, tcpConfig),
+                        batch, counters));
+            } catch (RuntimeException | Error e) {
+                nic.close();
+                throw e;
+            }
+        }
+
+        /** Makes a backend for elastic thread {@code i}; {@code tcp}/{@code udp} are the ports as bound so far. */
+        private interface BackendFactory {
+            Backend create(int i, Counters counters, int[] tcp, int[] udp);
+        }
+
+        private Dataplane launch(Application application, AutoCloseable port, BackendFactory factory) {
             Path path = statsPath != null ? statsPath
                     : StatsFile.directory().resolve(Ids.pid() + "-" + name + "-" + SEQUENCE.incrementAndGet() + ".stats");
             StatsFile stats = StatsFile.create(path, name, Ids.pid(), threads);
@@ -240,9 +349,7 @@ public final class Dataplane implements AutoCloseable {
             try {
                 for (int i = 0; i < threads; i++) {
                     Counters counters = new Counters(stats.threadBlock(i));
-                    KernelBackend.Options options = new KernelBackend.Options(sockets(tcp), sockets(udp),
-                            maxConnections, rxBuffers, rxBufferSize, rxQuota, 4096);
-                    KernelBackend b = new KernelBackend(i, options, batch, counters);
+                    Backend b = factory.create(i, counters, tcp, udp);
                     // Later threads join the ports the first one bound, so port 0 means one port.
                     tcp = b.tcpPorts().clone();
                     udp = b.udpPorts().clone();
@@ -255,7 +362,7 @@ public final class Dataplane implements AutoCloseable {
                     t.started().get(30, TimeUnit.SECONDS);
                 }
             } catch (Exception | Error e) {
-                Dataplane partial = new Dataplane(started, background, stats, tcp, udp);
+                Dataplane partial = new Dataplane(started, background, stats, tcp, udp, port);
                 partial.close();
                 Throwable cause = e instanceof ExecutionException ee ? ee.getCause() : e;
                 if (cause instanceof RuntimeException re) {
@@ -263,7 +370,31 @@ public final class Dataplane implements AutoCloseable {
                 }
                 throw new IllegalStateException("dataplane failed to start: " + cause, cause);
             }
-            return new Dataplane(List.copyOf(started), background, stats, tcp, udp);
+            return new Dataplane(List.copyOf(started), background, stats, tcp, udp, port);
+        }
+
+        /** Port 0 on a native backend: the address is the dataplane's alone, so any port is free; take one above 49151. */
+        private static int[] resolve(int[] ports) {
+            int[] out = ports.clone();
+            int next = 49_152;
+            for (int i = 0; i < out.length; i++) {
+                if (out[i] == 0) {
+                    while (contains(ports, next)) {
+                        next++;
+                    }
+                    out[i] = next++;
+                }
+            }
+            return out;
+        }
+
+        private static boolean contains(int[] ports, int port) {
+            for (int p : ports) {
+                if (p == port) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private InetSocketAddress[] sockets(int[] ports) {
@@ -281,5 +412,6 @@ public final class Dataplane implements AutoCloseable {
         }
 
         private static final AtomicInteger SEQUENCE = new AtomicInteger();
+        private static final int NATIVE_CONNECTIONS = 16_384;
     }
 }

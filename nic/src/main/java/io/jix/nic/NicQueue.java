@@ -38,6 +38,15 @@ public interface NicQueue extends AutoCloseable {
      */
     void awaitTraffic(long timeoutNanos);
 
+    /**
+     * A descriptor that polls readable when frames may be waiting, so that a parking thread can
+     * sleep in poll(2) on it and on its own wake-up descriptor at once; -1 when there is none
+     * (then {@link #awaitTraffic} is the only way to wait).
+     */
+    default int descriptor() {
+        return -1;
+    }
+
     /** The pool frames of this queue come from and go back to. */
     FramePool pool();
 

@@ -102,6 +102,7 @@ public final class NetStack {
 
     private long now;
     private boolean announced;
+    private boolean flushDeferred;
     private int ipIdent;
     private long icmpTokens;      // in units of 1/NANOS_PER_SECOND of a token
     private long icmpRefilledAt;
@@ -163,8 +164,27 @@ public final class NetStack {
         return n;
     }
 
-    /** Hands queued frames to the NIC; those the ring has no room for stay queued for the next flush. */
+    /**
+     * Hands queued frames to the NIC; those the ring has no room for stay queued for the next flush.
+     * Does nothing while flushing is deferred ({@link #deferFlush}).
+     */
     public void flush() {
+        if (!flushDeferred) {
+            transmitQueued();
+        }
+    }
+
+    /**
+     * Defers {@link #flush} (called by the protocol layers after each output) to the owner, which
+     * then calls {@link #transmitQueued} once per loop iteration: one ring kick for all the frames a
+     * batch produced, as IX transmits at the end of each run to completion.
+     */
+    public void deferFlush(boolean defer) {
+        this.flushDeferred = defer;
+    }
+
+    /** Hands every queued frame the NIC ring has room for to the NIC now, deferred or not. */
+    public void transmitQueued() {
         if (txBurst.count() > 0) {
             queue.transmit(txBurst);
         }
@@ -958,7 +978,7 @@ public final class NetStack {
 
     private boolean enqueue(int id, int dataOffset, int length) {
         if (txBurst.remaining() == 0) {
-            flush();
+            transmitQueued();
             if (txBurst.remaining() == 0) {
                 counters.increment(StackCounter.TX_FULL);
                 release(id);

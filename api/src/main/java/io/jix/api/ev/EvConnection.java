@@ -11,7 +11,10 @@ import java.lang.foreign.MemorySegment;
  * <p>Input: {@link #onData} sees every byte not yet consumed, contiguous, and returns how many it
  * consumed; the rest is offered again, with more appended, at the next delivery. A message that
  * cannot be consumed until more arrives therefore needs no buffering in the application, up to
- * the loop's buffer size; beyond that the connection is reset.
+ * the loop's buffer size; beyond that the connection is reset. While a {@link #write} is short
+ * the handler is not offered more input: what arrives meanwhile stays in the dataplane's buffers,
+ * unreturned, so the peer's window closes (IX's flow control through {@code recvDone}); it is
+ * offered after {@link #onWritable}.
  *
  * <p>Output: {@link #write} copies into a buffer the loop holds until the dataplane reports the
  * bytes sent, so the caller may reuse its memory at once. When the buffer is full it takes fewer
@@ -31,6 +34,13 @@ public abstract class EvConnection {
     // Unconsumed input, copied out of dataplane buffers only when a handler leaves bytes behind.
     private MemorySegment input;
     private int inputLength;
+
+    // Views that arrived while the handler was blocked on output: not yet offered, not yet returned.
+    private MemorySegment[] heldData;
+    private long[] heldOffset;
+    private int[] heldLength;
+    private int heldHead;
+    private int heldCount;
 
     // Output ring: [head, sent) is with the dataplane, [sent, tail) is waiting for window.
     private MemorySegment output;
@@ -102,14 +112,17 @@ public abstract class EvConnection {
      * {@link #onWritable}.
      */
     protected final void redeliverInput() {
-        if (state != OPEN || inputLength == 0) {
+        if (state != OPEN) {
             return;
         }
-        int consumed = consume(input, 0, inputLength);
-        if (state == CLOSED) {
-            return;
+        if (inputLength > 0) {
+            int consumed = consume(input, 0, inputLength);
+            if (state == CLOSED) {
+                return;
+            }
+            compactInput(consumed);
         }
-        compactInput(consumed);
+        offerHeld();
     }
 
     /** Bytes written but not yet reported sent by the dataplane. */
@@ -159,6 +172,16 @@ public abstract class EvConnection {
             calls.recvDone(handle, length);
             return;
         }
+        if (wantsWritable || heldCount > 0) {
+            hold(data, offset, length);
+            return;
+        }
+        offer(data, offset, length);
+    }
+
+    /** Offers one delivered piece (after any staged input), then returns it to the dataplane. */
+    private void offer(MemorySegment data, long offset, int length) {
+        Calls calls = loop.calls;
         if (inputLength == 0) {
             int consumed = consume(data, offset, length);
             if (state == CLOSED) {
@@ -177,6 +200,59 @@ public abstract class EvConnection {
             return;
         }
         compactInput(consumed);
+    }
+
+    private void hold(MemorySegment data, long offset, int length) {
+        if (heldData == null || heldCount == heldData.length) {
+            growHeld();
+        }
+        int i = (heldHead + heldCount++) % heldData.length;
+        heldData[i] = data;
+        heldOffset[i] = offset;
+        heldLength[i] = length;
+    }
+
+    private void growHeld() {
+        int n = heldData == null ? 8 : heldData.length * 2;
+        MemorySegment[] d = new MemorySegment[n];
+        long[] o = new long[n];
+        int[] l = new int[n];
+        for (int k = 0; k < heldCount; k++) {
+            int i = (heldHead + k) % heldData.length;
+            d[k] = heldData[i];
+            o[k] = heldOffset[i];
+            l[k] = heldLength[i];
+        }
+        heldData = d;
+        heldOffset = o;
+        heldLength = l;
+        heldHead = 0;
+    }
+
+    /** Offers the held pieces, oldest first, while the handler is not blocked on output. */
+    private void offerHeld() {
+        while (heldCount > 0 && state == OPEN && !wantsWritable) {
+            int i = heldHead;
+            MemorySegment d = heldData[i];
+            heldData[i] = null;
+            heldHead = (i + 1) % heldData.length;
+            heldCount--;
+            offer(d, heldOffset[i], heldLength[i]);
+        }
+    }
+
+    /** Returns the held pieces unread: the connection is ending. */
+    private void returnHeld() {
+        long bytes = 0;
+        while (heldCount > 0) {
+            bytes += heldLength[heldHead];
+            heldData[heldHead] = null;
+            heldHead = (heldHead + 1) % heldData.length;
+            heldCount--;
+        }
+        if (bytes > 0) {
+            loop.calls.recvDone(handle, bytes);
+        }
     }
 
     private void compactInput(int consumed) {
@@ -210,6 +286,7 @@ public abstract class EvConnection {
         if (wantsWritable && state == OPEN) {
             wantsWritable = false;
             onWritable();
+            offerHeld(); // in case the handler did not ask for its input again
         }
     }
 
@@ -227,6 +304,11 @@ public abstract class EvConnection {
     /** Drops buffers without telling the dataplane: it has reset the connection itself. */
     final void abandon() {
         state = CLOSED;
+        while (heldCount > 0) {
+            heldData[heldHead] = null;
+            heldHead = (heldHead + 1) % heldData.length;
+            heldCount--;
+        }
         releaseBuffers();
     }
 
@@ -265,6 +347,7 @@ public abstract class EvConnection {
 
     private void finish() {
         state = CLOSED;
+        returnHeld();
         loop.calls.close(handle);
         releaseBuffers();
     }

@@ -113,6 +113,11 @@ public final class EventBatch {
         next(TIMER, timer, c);
     }
 
+    /** Sets the cookie of event {@code i}: for a backend whose connection was accepted after its events were gathered. */
+    public void setCookie(int i, Object c) {
+        cookie[i] = c;
+    }
+
     public byte type(int i) {
         return type[i];
     }

@@ -388,6 +388,11 @@ public final class PacketQueue implements NicQueue {
     }
 
     @Override
+    public int descriptor() {
+        return fd;
+    }
+
+    @Override
     public int queueId() {
         return queueId;
     }

@@ -451,6 +451,11 @@ public final class XdpQueue implements NicQueue {
     }
 
     @Override
+    public int descriptor() {
+        return fd;
+    }
+
+    @Override
     public int queueId() {
         return queueId;
     }

@@ -30,6 +30,11 @@ public record TcpConfig(int maxConnections, int receiveBuffer, int sendBuffer, i
                 nanos, synRetries, dataRetries, challengeAcksPerSecond, nagle);
     }
 
+    public TcpConfig withMaxConnections(int max) {
+        return new TcpConfig(max, receiveBuffer, sendBuffer, sendSegments, oooSegments, delayedAckNanos,
+                timeWaitNanos, synRetries, dataRetries, challengeAcksPerSecond, nagle);
+    }
+
     public TcpConfig withBuffers(int receive, int send) {
         return new TcpConfig(maxConnections, receive, send, sendSegments, oooSegments, delayedAckNanos,
                 timeWaitNanos, synRetries, dataRetries, challengeAcksPerSecond, nagle);

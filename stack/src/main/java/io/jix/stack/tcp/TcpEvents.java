@@ -44,6 +44,17 @@ public interface TcpEvents {
     /** {@code bytes} more of the data passed to {@link TcpLayer#send} were acknowledged; those segments are free. */
     void sent(long conn, int bytes);
 
+    /**
+     * The connection is ending while the application still holds received data in frame
+     * {@code frameId}: return true to take the frame over (the application then releases it with
+     * {@link io.jix.stack.NetStack#release} when done with its data), false to let the layer free it
+     * now. A dataplane that hands out views of received frames adopts them, so that a view never
+     * reads a frame the pool has given to someone else while the application may still use it.
+     */
+    default boolean adopt(long conn, int frameId) {
+        return false;
+    }
+
     /** The connection is gone ({@link #CLOSED} or a negative reason); the handle is invalid from now on. */
     void dead(long conn, int reason);
 }

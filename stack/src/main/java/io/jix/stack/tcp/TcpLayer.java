@@ -872,6 +872,7 @@ public final class TcpLayer implements TransportHandler {
         timers.schedule(t.timer, now + config.timeWaitNanos());
         timers.cancel(t.ackTimer);
         if (!t.appGone) {
+            surrenderHeld(t); // the application cannot return them once it is told the connection is dead
             t.appGone = true;
             events.dead(handle(t), TcpEvents.CLOSED);
         }
@@ -1467,11 +1468,7 @@ public final class TcpLayer implements TransportHandler {
         if (draining != t) {
             t.ooo.clear(); // else the drain in progress clears it when it returns
         }
-        while (t.heldCount > 0) {
-            stack.release(t.heldFrame[t.heldHead]);
-            t.heldHead = (t.heldHead + 1) % t.heldFrame.length;
-            t.heldCount--;
-        }
+        surrenderHeld(t);
         for (int k = 0; k < t.segCount; k++) {
             t.segs[(t.segHead + k) % t.segs.length] = null;
         }
@@ -1479,6 +1476,20 @@ public final class TcpLayer implements TransportHandler {
         t.state = Tcb.CLOSED;
         t.appGone = true;
         free[freeCount++] = t.slot;
+    }
+
+    /** Frees the received frames the application has not returned, unless it adopts them (before its dead event). */
+    private void surrenderHeld(Tcb t) {
+        long h = handle(t);
+        while (t.heldCount > 0) {
+            int frame = t.heldFrame[t.heldHead];
+            if (t.appGone || !events.adopt(h, frame)) {
+                stack.release(frame);
+            }
+            t.heldHead = (t.heldHead + 1) % t.heldFrame.length;
+            t.heldCount--;
+        }
+        t.unreturned = 0;
     }
 
     private Tcb tcb(long conn) {
