@@ -531,6 +531,69 @@ public final class TestNet {
         return line;
     }
 
+    private static final Duration USE_TIMEOUT = Duration.ofMinutes(20);
+    private static FileChannel useChannel;
+    private static FileLock useLock;
+    private static int useDepth;
+
+    /**
+     * Takes the test network for this JVM until {@link #release()}: an exclusive lock on a
+     * machine-wide file, so that two test runs (two checkouts building at once) never attach
+     * programs to, or tear down, the same interfaces under each other. Reentrant; waits up to 20
+     * minutes for another holder.
+     */
+    public static synchronized void acquire() {
+        if (useDepth++ > 0) {
+            return;
+        }
+        Path file = lockFile().resolveSibling("jix-testnet-user.lock");
+        long deadline = System.nanoTime() + USE_TIMEOUT.toNanos();
+        try {
+            useChannel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            while ((useLock = useChannel.tryLock()) == null) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new TestNetException("another test run has held " + file + " for "
+                            + USE_TIMEOUT.toMinutes() + " min");
+                }
+                Thread.sleep(100);
+            }
+        } catch (IOException | RuntimeException e) {
+            abandonUse();
+            throw e instanceof TestNetException t ? t : new TestNetException("cannot lock " + file + ": " + e, e);
+        } catch (InterruptedException e) {
+            abandonUse();
+            Thread.currentThread().interrupt();
+            throw new TestNetException("interrupted waiting for " + file, e);
+        }
+    }
+
+    /** Gives the test network back to other test runs (see {@link #acquire()}). */
+    public static synchronized void release() {
+        if (useDepth == 0 || --useDepth > 0) {
+            return;
+        }
+        try {
+            useLock.release();
+        } catch (IOException e) {
+            throw new TestNetException("cannot unlock: " + e, e);
+        } finally {
+            abandonUse();
+        }
+    }
+
+    private static void abandonUse() {
+        useDepth = 0;
+        useLock = null;
+        if (useChannel != null) {
+            try {
+                useChannel.close();
+            } catch (IOException ignored) {
+                // closing releases the lock; nothing more to do
+            }
+            useChannel = null;
+        }
+    }
+
     /**
      * Runs {@code action} holding this JVM's monitor and an exclusive lock on a file shared by every
      * process on the machine, so that two test runs never build or tear down the network at once.

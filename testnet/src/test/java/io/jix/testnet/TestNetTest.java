@@ -30,6 +30,8 @@ class TestNetTest {
                 fail(unavailable + " (CI=true: tests that need root must run)");
             }
             System.err.println("TestNetTest skipped: " + unavailable);
+        } else {
+            TestNet.acquire();
         }
     }
 
@@ -43,7 +45,11 @@ class TestNetTest {
     @AfterAll
     static void leaveNothingBehind() {
         if (unavailable == null) {
-            TestNet.down();
+            try {
+                TestNet.down();
+            } finally {
+                TestNet.release();
+            }
         }
     }
 
