@@ -3,6 +3,7 @@ package io.jix.cli;
 import io.jix.api.Application;
 import io.jix.apps.echo.EchoServer;
 import io.jix.apps.sockperf.SockperfServer;
+import io.jix.dataplane.BackendKind;
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.Dataplane;
 import io.jix.sys.Limits;
@@ -55,17 +56,31 @@ final class ServeCommand implements Runnable {
     static int serve(String name, Application app, int defaultPort, ServeOptions o) throws InterruptedException {
         Limits.raiseOpenFileLimit();
         int port = o.port != null ? o.port : defaultPort;
-        Dataplane dataplane = Dataplane.builder()
+        if (o.backend == BackendKind.QUEUES) {
+            throw new IllegalArgumentException("--backend queues is for programs that open their own NIC queues; "
+                    + "use kernel, xdp or packet");
+        }
+        Dataplane.Builder builder = Dataplane.builder()
                 .backend(o.backend)
-                .address(o.address)
+                .address(o.ip())
+                .prefix(o.prefix())
                 .tcpPorts(port)
                 .udpPorts(port)
-                .threads(o.threadCount())
                 .idle(o.idle)
                 .batch(o.batch)
                 .pin(!o.noPin)
-                .name(name)
-                .start(app);
+                .checkedViews(!o.uncheckedViews)
+                .name(name);
+        if (o.backend == BackendKind.KERNEL || o.threads != null) {
+            builder.threads(o.threadCount()); // the native backends default to one thread per queue
+        }
+        if (o.interfaceName != null) {
+            builder.interfaceName(o.interfaceName);
+        }
+        if (o.queues != null) {
+            builder.queues(o.queues);
+        }
+        Dataplane dataplane = builder.start(app);
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             dataplane.close();
@@ -73,7 +88,7 @@ final class ServeCommand implements Runnable {
         }, "jix-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         System.out.printf("jix: %s serving on %s:%d (tcp+udp), %s backend, %d elastic thread(s), idle %s%n",
-                name, o.address.getHostAddress(), dataplane.tcpPorts()[0], o.backend.name().toLowerCase(),
+                name, o.ip().getHostAddress(), dataplane.tcpPorts()[0], o.backend.name().toLowerCase(),
                 dataplane.threadCount(), o.idle.name().toLowerCase());
         System.out.printf("jix: counters in %s (./jix stats); Ctrl-C stops%n", dataplane.statsPath());
         System.out.flush();

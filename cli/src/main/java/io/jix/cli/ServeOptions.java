@@ -10,12 +10,27 @@ import picocli.CommandLine.Option;
 final class ServeOptions {
 
     @Option(names = "--backend", defaultValue = "kernel", paramLabel = "KIND",
-            description = "Network stack: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+            description = "Network stack: kernel (Linux sockets, anywhere), xdp (jix's own stack on AF_XDP "
+                    + "queues, root) or packet (jix's stack on AF_PACKET rings, root). Default: ${DEFAULT-VALUE}.")
     BackendKind backend;
 
-    @Option(names = "--address", defaultValue = "127.0.0.1", paramLabel = "IP",
-            description = "Local address to serve on (default: ${DEFAULT-VALUE}).")
-    InetAddress address;
+    @Option(names = "--address", defaultValue = "127.0.0.1", paramLabel = "IP[/PREFIX]",
+            description = "Local address to serve on, with its subnet's prefix length for xdp/packet "
+                    + "(default: ${DEFAULT-VALUE}; prefix 24).")
+    String address;
+
+    @Option(names = "--interface", paramLabel = "IF",
+            description = "xdp/packet: the interface whose queues jix takes (e.g. jix0 of ./jix testnet).")
+    String interfaceName;
+
+    @Option(names = "--queues", paramLabel = "N",
+            description = "xdp/packet: NIC queues to use (default: all of the interface's).")
+    Integer queues;
+
+    @Option(names = "--unchecked-views",
+            description = "xdp/packet: receive views are plain read-only slices, not revoked by recvDone "
+                    + "(nothing allocated per packet; a stale view reads whatever the frame holds now).")
+    boolean uncheckedViews;
 
     @Option(names = "--port", paramLabel = "PORT",
             description = "TCP and UDP port (default: the application's own).")
@@ -42,5 +57,28 @@ final class ServeOptions {
 
     int threadCount() {
         return threads != null ? threads : Affinity.availableCpus();
+    }
+
+    /** The address part of {@code --address}. */
+    InetAddress ip() {
+        String host = address.contains("/") ? address.substring(0, address.indexOf('/')) : address;
+        try {
+            return InetAddress.ofLiteral(host);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--address: not an IP address: " + host, e);
+        }
+    }
+
+    /** The prefix part of {@code --address} (24 when absent). */
+    int prefix() {
+        if (!address.contains("/")) {
+            return 24;
+        }
+        String p = address.substring(address.indexOf('/') + 1);
+        try {
+            return Integer.parseInt(p);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--address: not a prefix length: /" + p, e);
+        }
     }
 }

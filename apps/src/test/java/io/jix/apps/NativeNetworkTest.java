@@ -1,0 +1,170 @@
+package io.jix.apps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jix.apps.echo.EchoServer;
+import io.jix.apps.sockperf.SockperfServer;
+import io.jix.api.Application;
+import io.jix.dataplane.BackendKind;
+import io.jix.dataplane.Counter;
+import io.jix.dataplane.Dataplane;
+import io.jix.testkit.TestNetwork;
+import io.jix.testnet.TestNet;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The applications on the native dataplane over AF_XDP — {@code ./jix serve ... --backend xdp
+ * --interface jix0 --address 198.18.0.1/24} — answering Linux clients in the peer namespace:
+ * the kernel's TCP and UDP, 10,000 concurrent connections, and the real sockperf. Two queues,
+ * two elastic threads. Root only; skipped with the reason otherwise, failed under CI=true.
+ */
+class NativeNetworkTest {
+
+    private static final String ADDRESS = TestNet.LOCAL_ADDRESS;
+    private static final Pattern RECEIVED = Pattern.compile("SentMessages=(\\d+); ReceivedMessages=(\\d+)");
+
+    private Dataplane dataplane;
+
+    @BeforeAll
+    static void up() {
+        TestNetwork.upOrSkip();
+    }
+
+    @AfterAll
+    static void down() {
+        TestNetwork.down();
+    }
+
+    @AfterEach
+    void stop() {
+        if (dataplane != null) {
+            dataplane.close();
+            dataplane = null;
+        }
+    }
+
+    private void serve(String name, Application app, int port) throws Exception {
+        dataplane = Dataplane.builder().backend(BackendKind.XDP).interfaceName(TestNet.LOCAL_IF)
+                .address(InetAddress.getByName(ADDRESS)).prefix(TestNet.PREFIX).tcpPorts(port).udpPorts(port)
+                .name(name).start(app);
+        assertThat(dataplane.threadCount()).isEqualTo(TestNet.QUEUES);
+    }
+
+    @Test
+    void echoAnswersTheKernelsTcpAndUdp() throws Exception {
+        serve("native-echo", EchoServer.application(), EchoServer.DEFAULT_PORT);
+        String out = TestNet.execInPeer(Duration.ofSeconds(30), "/usr/bin/python3", "-c", String.join("\n",
+                "import socket",
+                "s = socket.create_connection(('" + ADDRESS + "', 7007), timeout=5)",
+                "s.sendall(b'hello, jix over AF_XDP')",
+                "got = b''",
+                "while len(got) < 22:",
+                "    got += s.recv(100)",
+                "s.close()",
+                "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                "u.settimeout(5)",
+                "u.sendto(b'a datagram', ('" + ADDRESS + "', 7007))",
+                "print(got.decode(), '|', u.recvfrom(100)[0].decode())"));
+        assertThat(out.strip()).isEqualTo("hello, jix over AF_XDP | a datagram");
+        assertThat(dataplane.counter(Counter.UDP_TX)).isEqualTo(1);
+    }
+
+    @Test
+    void tenThousandConcurrentConnectionsEachEchoTheirOwnRandomBytes() throws Exception {
+        serve("native-echo-10k", EchoServer.application(), EchoServer.DEFAULT_PORT);
+        int n = 10_000;
+        String out = TestNet.execInPeer(Duration.ofSeconds(150), "/usr/bin/python3", "-c", String.join("\n",
+                "import socket, selectors, random, resource, time, errno",
+                "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]",
+                "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))",
+                "N = " + n,
+                "rnd = random.Random(10000)",
+                "sel = selectors.DefaultSelector()",
+                "deadline = time.time() + 120",
+                "states = []",
+                "for i in range(N):",
+                "    s = socket.socket()",
+                "    s.setblocking(False)",
+                "    s.connect_ex(('" + ADDRESS + "', 7007))",
+                "    p = rnd.randbytes(rnd.randint(1, 1400))",
+                "    st = [s, p, 0, bytearray(), False]",
+                "    states.append(st)",
+                "    sel.register(s, selectors.EVENT_WRITE, st)",
+                "pending = N",
+                "failed = 0",
+                "while pending > 0 and time.time() < deadline:",
+                "    for key, ev in sel.select(timeout=1):",
+                "        st = key.data",
+                "        s = st[0]",
+                "        try:",
+                "            if ev & selectors.EVENT_WRITE:",
+                "                st[2] += s.send(st[1][st[2]:])",
+                "                if st[2] == len(st[1]):",
+                "                    sel.modify(s, selectors.EVENT_READ, st)",
+                "            else:",
+                "                d = s.recv(65536)",
+                "                if not d:",
+                "                    raise ConnectionError('closed early')",
+                "                st[3] += d",
+                "                if len(st[3]) >= len(st[1]):",
+                "                    st[4] = st[3] == st[1]",
+                "                    sel.unregister(s)",
+                "                    pending -= 1",
+                "        except OSError as e:",
+                "            if getattr(e, 'errno', None) in (errno.EAGAIN, errno.ENOTCONN):",
+                "                continue",
+                "            failed += 1",
+                "            sel.unregister(s)",
+                "            pending -= 1",
+                "exact = sum(1 for st in states if st[4])",
+                "for st in states:",
+                "    st[0].close()",
+                "print(exact, failed, pending)"));
+        assertThat(out.strip()).as("byte-exact echoes, failures, unfinished").isEqualTo(n + " 0 0");
+        assertThat(dataplane.counter(Counter.ACCEPTS)).isGreaterThanOrEqualTo(n);
+        for (int t = 0; t < dataplane.threadCount(); t++) {
+            assertThat(dataplane.counter(t, Counter.ACCEPTS)).as("connections on thread %d", t).isPositive();
+        }
+        assertThat(dataplane.counter(Counter.APP_EXCEPTIONS)).isZero();
+    }
+
+    @Test
+    void sockperfPingPongAndUnderLoadOverTcpAndUdp() throws Exception {
+        TestNetwork.skipUnless(Files.isExecutable(Path.of("/usr/bin/sockperf")) ? null
+                : "sockperf is not installed (apt-get install sockperf)");
+        serve("native-sockperf", SockperfServer.application(), SockperfServer.DEFAULT_PORT);
+        int port = SockperfServer.DEFAULT_PORT;
+        assertThat(sockperf("ping-pong", "--tcp", port)).isPositive();
+        assertThat(sockperf("ping-pong", null, port)).isPositive();
+        assertThat(sockperf("under-load", "--tcp", port)).isPositive();
+        assertThat(sockperf("under-load", null, port)).isPositive();
+    }
+
+    /** Runs one bounded sockperf client in the peer; checks its summary; returns the replies it received. */
+    private static long sockperf(String mode, String transport, int port) {
+        List<String> command = new ArrayList<>(List.of("timeout", "20", "sockperf", mode,
+                "-i", ADDRESS, "-p", Integer.toString(port), "-t", "1"));
+        if (transport != null) {
+            command.add(transport);
+        }
+        if (mode.equals("under-load")) {
+            command.addAll(List.of("--mps", "5000"));
+        }
+        String out = TestNet.execInPeer(Duration.ofSeconds(30), command.toArray(String[]::new));
+        Matcher m = RECEIVED.matcher(out);
+        assertThat(m.find()).as("sockperf summary in:%n%s", out).isTrue();
+        assertThat(out).contains("# dropped messages = 0").doesNotContain("ERROR");
+        return Long.parseLong(m.group(2));
+    }
+}
