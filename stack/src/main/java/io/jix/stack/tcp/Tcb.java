@@ -1,6 +1,7 @@
 package io.jix.stack.tcp;
 
 import java.lang.foreign.MemorySegment;
+import java.util.function.LongSupplier;
 
 /**
  * One connection's control block (RFC 9293 §3.3.1), preallocated per slot of a {@link TcpLayer}
@@ -82,7 +83,7 @@ final class Tcb {
     boolean ackPending;
     int lastAdvertised;
     final RttEstimator rtt = new RttEstimator();
-    final NewReno cc = new NewReno();
+    final LossRecovery cc; // NewReno or Cubic per TcpConfig, made once with the slot
     final SackScoreboard scoreboard = new SackScoreboard(16, 536);
     int rxtNxt;   // RFC 6675 HighRxt + 1
     int dupAcks;  // RFC 6675 DupAcks (SACK connections)
@@ -105,8 +106,13 @@ final class Tcb {
 
     final ReassemblyQueue ooo;
 
-    Tcb(int slot, TcpConfig config, ReassemblyQueue.Releaser releaser) {
+    /** @param clock the layer's current time, for {@link Cubic}'s epochs */
+    Tcb(int slot, TcpConfig config, ReassemblyQueue.Releaser releaser, LongSupplier clock) {
         this.slot = slot;
+        cc = switch (config.congestionControl()) {
+            case NEW_RENO -> new NewReno();
+            case CUBIC -> new Cubic(clock, rtt);
+        };
         segs = new MemorySegment[config.sendSegments()];
         segOff = new long[config.sendSegments()];
         segLen = new int[config.sendSegments()];

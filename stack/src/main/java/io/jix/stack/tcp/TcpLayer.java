@@ -115,7 +115,7 @@ public final class TcpLayer implements TransportHandler {
         tcbs = new Tcb[n];
         free = new int[n];
         for (int i = 0; i < n; i++) {
-            tcbs[i] = new Tcb(i, config, stack::release);
+            tcbs[i] = new Tcb(i, config, stack::release, this::clock);
             free[i] = n - 1 - i;
         }
         freeCount = n;
@@ -346,6 +346,11 @@ public final class TcpLayer implements TransportHandler {
     /** The connection's smoothed RTT estimator state, for tests. */
     public long rto(long conn) {
         return tcb(conn).rtt.rto();
+    }
+
+    /** The connection's congestion control ({@link NewReno} or {@link Cubic}), for tests and diagnostics. */
+    public CongestionControl congestionControl(long conn) {
+        return tcb(conn).cc;
     }
 
     public TcpConfig config() {
@@ -1495,6 +1500,11 @@ public final class TcpLayer implements TransportHandler {
 
     private static long handle(Tcb t) {
         return (long) t.generation << 32 | t.slot;
+    }
+
+    /** The layer's time (the last poll or receive), for congestion control. */
+    private long clock() {
+        return now;
     }
 
     private int tsNow() {
