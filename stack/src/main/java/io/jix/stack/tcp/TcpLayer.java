@@ -22,7 +22,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Connections live in preallocated {@link Tcb}s indexed by slot, found with a
  * {@link FlowTable}; handles are {@code generation << 32 | slot}. Timers run on a private 16 µs
- * {@link TimerWheel} that {@link #poll} advances: call it after each {@code NetStack.poll}.
+ * {@link TimerWheel} that each {@code NetStack.poll} advances through the transport hook
+ * ({@link #poll(NetStack, long)}), so what the timers send leaves in that poll's flush.
  *
  * <p>Behaviour (the conformance scripts in {@code stack/src/test/resources/tcp} pin each one):
  * <ul>
@@ -317,11 +318,27 @@ public final class TcpLayer implements TransportHandler {
         timers.schedule(t.keepTimer, now + t.keepInterval);
     }
 
-    /** Runs the timers due at {@code nowNanos}; then flushes what they sent. */
+    /**
+     * Runs the timers due at {@code nowNanos}, then flushes what they sent. {@code NetStack.poll}
+     * already does this (through {@link #poll(NetStack, long)}); calling it as well is harmless:
+     * a timer fires once, and a time earlier than the last poll's runs nothing.
+     */
     public void poll(long nowNanos) {
-        now = nowNanos;
-        timers.advance(nowNanos, expiry);
+        runTimers(nowNanos);
         stack.flush();
+    }
+
+    /** The transport hook: {@code NetStack.poll} runs TCP's timers before it flushes. */
+    @Override
+    public void poll(NetStack s, long nowNanos) {
+        runTimers(nowNanos);
+    }
+
+    private void runTimers(long nowNanos) {
+        if (nowNanos - now > 0) {
+            now = nowNanos;
+        }
+        timers.advance(now, expiry);
     }
 
     /** Whether {@code conn} names a live connection. */
