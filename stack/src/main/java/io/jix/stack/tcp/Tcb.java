@@ -86,6 +86,11 @@ final class Tcb {
     final LossRecovery cc; // NewReno or Cubic per TcpConfig, made once with the slot
     final SackScoreboard scoreboard = new SackScoreboard(16, 536);
     int rxtNxt;   // RFC 6675 HighRxt + 1
+    boolean rescued; // RFC 6675 rule (4): a rescue retransmission was sent in this recovery ...
+    int rescueRxt;   // ... and a new one waits for SND.UNA to pass this (RescueRxt, the RecoveryPoint)
+    boolean dsack;   // RFC 2883: a duplicate to report in the next ACK's first SACK block
+    int dsackLeft;
+    int dsackRight;
     int dupAcks;  // RFC 6675 DupAcks (SACK connections)
 
     // application send queue: referenced segments, first one starting at sndUna (after the SYN)
