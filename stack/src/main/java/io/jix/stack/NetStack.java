@@ -9,6 +9,7 @@ import io.jix.stack.ip.Reassembly;
 import io.jix.stack.link.ArpCache;
 import io.jix.stack.link.Ethernet;
 import io.jix.stack.udp.UdpHandler;
+import java.util.Arrays;
 
 /**
  * One elastic thread's TCP/IP stack over one {@link NicQueue}: Ethernet II, ARP, IPv4 with
@@ -98,6 +99,7 @@ public final class NetStack {
     private final TimerWheel.Expiry onTimer = this::expired;
 
     private final TransportHandler[] transports = new TransportHandler[256];
+    private TransportHandler[] polled = new TransportHandler[0]; // each registered handler once
     private final UdpHandler[] udp = new UdpHandler[65536];
 
     private long now;
@@ -139,8 +141,9 @@ public final class NetStack {
     // ------------------------------------------------------------------ the loop
 
     /**
-     * One round: reclaim sent frames, receive and process up to a batch, run due timers, hand
-     * queued frames to the NIC. Never waits.
+     * One round: reclaim sent frames, receive and process up to a batch, run due timers, let
+     * each registered transport run its own ({@link TransportHandler#poll}), hand queued frames to
+     * the NIC. Never waits.
      *
      * @return frames received
      */
@@ -160,6 +163,9 @@ public final class NetStack {
             process(rxBurst.frame(i), rxBurst.offset(i), rxBurst.length(i));
         }
         timers.advance(nowNanos, onTimer);
+        for (TransportHandler h : polled) {
+            h.poll(this, nowNanos);
+        }
         flush();
         return n;
     }
@@ -840,12 +846,27 @@ public final class NetStack {
 
     // ------------------------------------------------------------------ output API
 
-    /** Registers the transport for an IP protocol number (not ICMP or UDP, which the stack handles). */
+    /**
+     * Registers the transport for an IP protocol number (not ICMP or UDP, which the stack handles);
+     * from now on {@link #poll} also calls its {@link TransportHandler#poll}.
+     */
     public void registerTransport(int protocol, TransportHandler handler) {
         if (protocol < 0 || protocol > 255 || protocol == Ipv4.PROTO_ICMP || protocol == Ipv4.PROTO_UDP) {
             throw new IllegalArgumentException("protocol " + protocol + " cannot be registered");
         }
         transports[protocol] = handler;
+        TransportHandler[] list = new TransportHandler[256];
+        int count = 0;
+        for (TransportHandler h : transports) {
+            boolean seen = h == null;
+            for (int i = 0; i < count && !seen; i++) {
+                seen = list[i] == h;
+            }
+            if (!seen) {
+                list[count++] = h;
+            }
+        }
+        polled = Arrays.copyOf(list, count);
     }
 
     /**

@@ -31,6 +31,17 @@ public interface TransportHandler {
     boolean receive(NetStack stack, Frame frame, int l4Offset, int l4Length, int srcIp, int dstIp);
 
     /**
+     * Called by every {@link NetStack#poll(long)} after the received frames and the stack's own
+     * timers, before it flushes TX: the place for the transport's timers, so what they send leaves
+     * in the same flush. Called once per poll for each registered handler object, even when it is
+     * registered for several protocols.
+     *
+     * @param nowNanos the time the stack was polled with
+     */
+    default void poll(NetStack stack, long nowNanos) {
+    }
+
+    /**
      * An ICMP error (destination unreachable, time exceeded, parameter problem, source quench)
      * quoting a packet of this protocol that we sent. The frame is valid only during the call.
      *

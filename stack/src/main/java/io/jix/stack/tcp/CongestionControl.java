@@ -2,8 +2,9 @@ package io.jix.stack.tcp;
 
 /**
  * A sender's congestion control (RFC 5681), in bytes, driven by the state machine's ACK and
- * timer events. {@link NewReno} is the default; CUBIC (RFC 9438) can follow behind the same
- * methods. One instance per connection, used from its elastic thread only.
+ * timer events. {@link NewReno} and {@link Cubic} (RFC 9438) implement it through
+ * {@link LossRecovery}, which holds their shared recovery rules. One instance per connection, used
+ * from its elastic thread only.
  *
  * <p>Event methods return a bit set of actions for the state machine: {@link #RETRANSMIT} the
  * segment starting at SND.UNA now, and/or {@link #RESTART_TIMER} the retransmission timer. The

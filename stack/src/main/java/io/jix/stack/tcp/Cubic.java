@@ -4,7 +4,7 @@ import java.util.function.LongSupplier;
 
 /**
  * CUBIC congestion control (RFC 9438), in bytes, behind the same events, action bits and recovery
- * semantics as {@link NewReno}: a state machine can hold either as a {@link CongestionControl}.
+ * semantics as {@link NewReno} (both are a {@link LossRecovery}): a state machine can hold either.
  *
  * <p>Time: CUBIC's window is a function of the time since the current congestion avoidance stage
  * began and of the RTT, which the interface does not carry. Both come from suppliers given to the
@@ -58,7 +58,7 @@ import java.util.function.LongSupplier;
  * application limits the flow (like {@link NewReno}, cwnd grows on every ACK; limiting it is the
  * state machine's job, RFC 7661). Allocation-free; one instance per connection, one thread.
  */
-public final class Cubic implements CongestionControl {
+public final class Cubic extends LossRecovery {
 
     /** C: the cubic function's scaling constant, in segments per second cubed. */
     public static final double C = 0.4;
@@ -67,21 +67,11 @@ public final class Cubic implements CongestionControl {
     /** α<sub>cubic</sub> = 3(1 − β)/(1 + β): W<sub>est</sub>'s growth per RTT below cwnd<sub>prior</sub>, in segments. */
     public static final double ALPHA = 3 * (1 - BETA) / (1 + BETA);
 
-    private static final int CWND_LIMIT = 1 << 30;
     private static final double NANOS_PER_SECOND = 1e9;
 
     private final LongSupplier clock;
     private final LongSupplier srtt;
     private final boolean fastConvergence;
-
-    private int mss = 536;
-    private int cwnd;
-    private int ssthresh;
-    private int recover;
-    private int dupAcks;
-    private boolean inRecovery;
-    private boolean sackRecovery;
-    private boolean firstPartialAck;
 
     private double wMax; // bytes
     private int cwndPrior; // bytes
@@ -123,65 +113,6 @@ public final class Cubic implements CongestionControl {
         reset(536, 0);
     }
 
-    @Override
-    public void reset(int mss, int iss) {
-        if (mss <= 0) {
-            throw new IllegalArgumentException("MSS " + mss);
-        }
-        this.mss = mss;
-        cwnd = NewReno.initialWindow(mss);
-        ssthresh = Integer.MAX_VALUE;
-        recover = iss;
-        dupAcks = 0;
-        inRecovery = false;
-        sackRecovery = false;
-        firstPartialAck = false;
-        wMax = 0;
-        cwndPrior = 0;
-        afterTimeout = false;
-        epochStarted = false;
-        epochStart = 0;
-        cwndEpoch = 0;
-        k = 0;
-        wEst = 0;
-        pending = 0;
-    }
-
-    @Override
-    public int cwnd() {
-        return cwnd;
-    }
-
-    @Override
-    public int ssthresh() {
-        return ssthresh;
-    }
-
-    @Override
-    public boolean inRecovery() {
-        return inRecovery;
-    }
-
-    /** Whether the recovery in progress is SACK-based. */
-    public boolean inSackRecovery() {
-        return inRecovery && sackRecovery;
-    }
-
-    /** The recover variable: the highest sequence number sent when the last recovery or timeout began. */
-    public int recover() {
-        return recover;
-    }
-
-    /** Duplicate ACKs counted since the last ACK of new data. */
-    public int dupAcks() {
-        return dupAcks;
-    }
-
-    /** The sender MSS. */
-    public int mss() {
-        return mss;
-    }
-
     /** Whether fast convergence is on. */
     public boolean fastConvergence() {
         return fastConvergence;
@@ -220,59 +151,37 @@ public final class Cubic implements CongestionControl {
     /** W<sub>cubic</sub>(t) in bytes, {@code t} seconds after the current epoch's start. */
     public double wCubic(double t) {
         double d = t - k;
-        return wMax + C * d * d * d * mss;
+        return wMax + C * d * d * d * mss();
     }
 
     @Override
-    public int onAck(int ack, int bytesAcked, int flightSize, int sndNxt) {
-        dupAcks = 0;
-        if (bytesAcked <= 0) {
-            return NONE;
-        }
-        if (inRecovery) {
-            if (Seq.gt(ack, recover)) {
-                // full acknowledgment: recovery ends, congestion avoidance (or slow start) resumes
-                cwnd = sackRecovery ? ssthresh : (int) Math.min(ssthresh, (long) Math.max(flightSize, mss) + mss);
-                inRecovery = false;
-                sackRecovery = false;
-                return NONE;
-            }
-            if (sackRecovery) {
-                return NONE;
-            }
-            // partial acknowledgment (RFC 6582 §3.2 step 3)
-            cwnd = Math.max(cwnd - bytesAcked, mss);
-            if (bytesAcked >= mss) {
-                cwnd += mss;
-            }
-            if (firstPartialAck) {
-                firstPartialAck = false;
-                return RETRANSMIT | RESTART_TIMER;
-            }
-            return RETRANSMIT;
-        }
-        if (cwnd < ssthresh) {
-            cwnd = Math.min(cwnd + Math.min(bytesAcked, 2 * mss), CWND_LIMIT);
-        } else {
-            congestionAvoidance(bytesAcked);
-        }
-        return NONE;
+    void onReset() {
+        wMax = 0;
+        cwndPrior = 0;
+        afterTimeout = false;
+        epochStarted = false;
+        epochStart = 0;
+        cwndEpoch = 0;
+        k = 0;
+        wEst = 0;
+        pending = 0;
     }
 
-    private void congestionAvoidance(int bytesAcked) {
+    @Override
+    void congestionAvoidance(int bytesAcked) {
         long now = clock.getAsLong();
         if (!epochStarted) {
             startEpoch(now);
         }
         double t = (now - epochStart) / NANOS_PER_SECOND;
         double rtt = Math.max(srtt.getAsLong(), 0L) / NANOS_PER_SECOND;
-        double w = cwnd;
+        double w = cwnd();
         double alpha = wEst >= cwndPrior ? 1.0 : ALPHA;
-        wEst += alpha * mss * bytesAcked / w;
+        wEst += alpha * mss() * bytesAcked / w;
         if (wCubic(t) < wEst) {
             // Reno-friendly region (§4.3)
             if (wEst > w) {
-                cwnd = (int) Math.min(wEst, CWND_LIMIT);
+                cwnd((long) wEst);
             }
             pending = 0;
             return;
@@ -283,94 +192,58 @@ public final class Cubic implements CongestionControl {
         if (pending >= 1) {
             int whole = (int) pending;
             pending -= whole;
-            cwnd = (int) Math.min((long) cwnd + whole, CWND_LIMIT);
+            cwnd((long) cwnd() + whole);
         }
     }
 
     private void startEpoch(long now) {
+        int w = cwnd();
         epochStarted = true;
         epochStart = now;
-        cwndEpoch = cwnd;
-        wEst = cwnd;
+        cwndEpoch = w;
+        wEst = w;
         pending = 0;
-        if (afterTimeout || wMax <= cwnd) {
+        if (afterTimeout || wMax <= w) {
             // §4.8 after a timeout; or a window already past the last maximum: the curve starts
             // at its inflection point, convex from here
-            wMax = cwnd;
+            wMax = w;
             k = 0;
         } else {
-            k = Math.cbrt((wMax - cwnd) / mss / C);
+            k = Math.cbrt((wMax - w) / mss() / C);
         }
         afterTimeout = false;
     }
 
+    /** §4.6 and §4.7: W_max and cwnd_prior at a loss; the epoch ends. */
     @Override
-    public int onDupAck(int ack, int flightSize, int sndNxt) {
-        dupAcks++;
-        if (inRecovery) {
-            if (!sackRecovery) {
-                cwnd = Math.min(cwnd + mss, CWND_LIMIT);
-            }
-            return NONE;
-        }
-        if (dupAcks != 3 || !Seq.gt(ack, recover)) {
-            return NONE;
-        }
-        congestionEvent(flightSize, sndNxt);
-        cwnd = ssthresh + 3 * mss;
-        return RETRANSMIT;
-    }
-
-    @Override
-    public int enterSackRecovery(int ack, int flightSize, int sndNxt) {
-        if (inRecovery || !Seq.gt(ack, recover)) {
-            return NONE;
-        }
-        congestionEvent(flightSize, sndNxt);
-        sackRecovery = true;
-        cwnd = ssthresh;
-        return RETRANSMIT;
-    }
-
-    /** §4.6 and §4.7: W_max, cwnd_prior and ssthresh at a loss; NewReno's recovery entry. */
-    private void congestionEvent(int flightSize, int sndNxt) {
-        cwndPrior = cwnd;
-        wMax = fastConvergence && cwnd < wMax ? cwnd * (1 + BETA) / 2 : cwnd;
-        ssthresh = reducedSsthresh(flightSize);
-        recover = sndNxt - 1;
-        inRecovery = true;
-        sackRecovery = false;
-        firstPartialAck = true;
+    void onCongestionEvent() {
+        int w = cwnd();
+        cwndPrior = w;
+        wMax = fastConvergence && w < wMax ? w * (1 + BETA) / 2 : w;
         epochStarted = false;
         afterTimeout = false;
         pending = 0;
     }
 
-    private int reducedSsthresh(int flightSize) {
-        return (int) Math.max((long) Math.max(flightSize, 0) * 7 / 10, 2L * mss);
+    /** §4.6: ssthresh = max(FlightSize · β, 2·MSS), β as exactly 7/10. */
+    @Override
+    int reducedSsthresh(int flightSize) {
+        return (int) Math.max((long) Math.max(flightSize, 0) * 7 / 10, 2L * mss());
     }
 
+    /** §4.8: the next epoch starts with K = 0; cwnd_prior is the cwnd now unless a recovery already set it. */
     @Override
-    public void onTimeout(int flightSize, int sndNxt, boolean repeated) {
-        if (!repeated) {
-            if (!inRecovery) {
-                cwndPrior = cwnd;
-            }
-            ssthresh = reducedSsthresh(flightSize);
+    void onRetransmissionTimeout(boolean repeated) {
+        if (!repeated && !inRecovery()) {
+            cwndPrior = cwnd();
         }
-        cwnd = mss;
-        recover = sndNxt - 1;
-        inRecovery = false;
-        sackRecovery = false;
-        dupAcks = 0;
         epochStarted = false;
         afterTimeout = true;
         pending = 0;
     }
 
     @Override
-    public void restartAfterIdle() {
-        cwnd = Math.min(cwnd, NewReno.initialWindow(mss));
+    void onIdleRestart() {
         epochStarted = false;
         pending = 0;
     }

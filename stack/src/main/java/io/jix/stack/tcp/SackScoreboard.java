@@ -257,8 +257,9 @@ public final class SackScoreboard {
      * below the highest SACKed octet; else (2) new data if {@code newDataAvailable} (the caller
      * knows the send buffer and the peer's window); else (3) the first unSACKed octet not yet
      * retransmitted below the highest SACKed octet, even if not deemed lost. Rule (4), the
-     * rescue retransmission, is left to the caller. The segment is at most one MSS and stops at
-     * the end of its hole; read it from {@link #nextSeq()} and {@link #nextLength()}.
+     * rescue retransmission, is {@link #rescue}: its once-per-recovery condition is the caller's.
+     * The segment is at most one MSS and stops at the end of its hole; read it from
+     * {@link #nextSeq()} and {@link #nextLength()}.
      *
      * @return {@link #RETRANSMIT}, {@link #NEW_DATA} or {@link #NOTHING}
      */
@@ -274,6 +275,31 @@ public final class SackScoreboard {
             return NEW_DATA;
         }
         return firstHole(sndUna, from, false);
+    }
+
+    /**
+     * RFC 6675 §4 NextSeg() rule (4), the rescue retransmission: the segment of up to one MSS
+     * that ends with the highest outstanding unSACKed octet (below {@code sndNxt}), starting no
+     * lower than its hole. For when rules (1)–(3) found nothing: typically a loss at the end of
+     * the window with no new data to send, which no later SACK could reveal. Read the segment
+     * from {@link #nextSeq()} and {@link #nextLength()}.
+     *
+     * @return false when every outstanding octet was SACKed (or nothing is outstanding)
+     */
+    public boolean rescue(int sndUna, int sndNxt) {
+        int end = sndNxt;
+        int below = count - 1; // the highest range below the hole
+        if (count > 0 && Seq.geq(right[count - 1], sndNxt)) {
+            end = left[count - 1];
+            below = count - 2;
+        }
+        if (!Seq.lt(sndUna, end)) {
+            return false;
+        }
+        int holeStart = below >= 0 ? Seq.max(right[below], sndUna) : sndUna;
+        nextSeq = Seq.max(end - mss, holeStart);
+        nextLength = end - nextSeq;
+        return true;
     }
 
     private int firstHole(int sndUna, int from, boolean lostOnly) {

@@ -1,6 +1,7 @@
 package io.jix.stack.tcp;
 
 import java.lang.foreign.MemorySegment;
+import java.util.function.LongSupplier;
 
 /**
  * One connection's control block (RFC 9293 §3.3.1), preallocated per slot of a {@link TcpLayer}
@@ -82,9 +83,14 @@ final class Tcb {
     boolean ackPending;
     int lastAdvertised;
     final RttEstimator rtt = new RttEstimator();
-    final NewReno cc = new NewReno();
+    final LossRecovery cc; // NewReno or Cubic per TcpConfig, made once with the slot
     final SackScoreboard scoreboard = new SackScoreboard(16, 536);
     int rxtNxt;   // RFC 6675 HighRxt + 1
+    boolean rescued; // RFC 6675 rule (4): a rescue retransmission was sent in this recovery ...
+    int rescueRxt;   // ... and a new one waits for SND.UNA to pass this (RescueRxt, the RecoveryPoint)
+    boolean dsack;   // RFC 2883: a duplicate to report in the next ACK's first SACK block
+    int dsackLeft;
+    int dsackRight;
     int dupAcks;  // RFC 6675 DupAcks (SACK connections)
 
     // application send queue: referenced segments, first one starting at sndUna (after the SYN)
@@ -105,8 +111,13 @@ final class Tcb {
 
     final ReassemblyQueue ooo;
 
-    Tcb(int slot, TcpConfig config, ReassemblyQueue.Releaser releaser) {
+    /** @param clock the layer's current time, for {@link Cubic}'s epochs */
+    Tcb(int slot, TcpConfig config, ReassemblyQueue.Releaser releaser, LongSupplier clock) {
         this.slot = slot;
+        cc = switch (config.congestionControl()) {
+            case NEW_RENO -> new NewReno();
+            case CUBIC -> new Cubic(clock, rtt);
+        };
         segs = new MemorySegment[config.sendSegments()];
         segOff = new long[config.sendSegments()];
         segLen = new int[config.sendSegments()];

@@ -14,20 +14,29 @@ package io.jix.stack.tcp;
  * @param dataRetries     data retransmissions by timeout before giving up (Linux tcp_retries2 15)
  * @param challengeAcksPerSecond RFC 5961 §7 rate limit on challenge ACKs, for the whole layer
  * @param nagle           Nagle's algorithm (off by default: latency first)
+ * @param congestionControl the congestion control of every connection ({@link CongestionAlgorithm#NEW_RENO} by default)
  */
 public record TcpConfig(int maxConnections, int receiveBuffer, int sendBuffer, int sendSegments, int oooSegments,
                         long delayedAckNanos, long timeWaitNanos, int synRetries, int dataRetries,
-                        int challengeAcksPerSecond, boolean nagle) {
+                        int challengeAcksPerSecond, boolean nagle, CongestionAlgorithm congestionControl) {
 
     /** Defaults: 1024 connections, 256 KiB buffers, 40 ms delayed ACK, 60 s TIME-WAIT. */
     public static TcpConfig defaults() {
         return new TcpConfig(1024, 256 * 1024, 256 * 1024, 256, 64, 40_000_000L, 60_000_000_000L, 6, 15, 1000,
-                false);
+                false, CongestionAlgorithm.NEW_RENO);
+    }
+
+    /** The same with {@link CongestionAlgorithm#NEW_RENO} (the components before congestion control was a choice). */
+    public TcpConfig(int maxConnections, int receiveBuffer, int sendBuffer, int sendSegments, int oooSegments,
+                     long delayedAckNanos, long timeWaitNanos, int synRetries, int dataRetries,
+                     int challengeAcksPerSecond, boolean nagle) {
+        this(maxConnections, receiveBuffer, sendBuffer, sendSegments, oooSegments, delayedAckNanos, timeWaitNanos,
+                synRetries, dataRetries, challengeAcksPerSecond, nagle, CongestionAlgorithm.NEW_RENO);
     }
 
     public TcpConfig withTimeWait(long nanos) {
         return new TcpConfig(maxConnections, receiveBuffer, sendBuffer, sendSegments, oooSegments, delayedAckNanos,
-                nanos, synRetries, dataRetries, challengeAcksPerSecond, nagle);
+                nanos, synRetries, dataRetries, challengeAcksPerSecond, nagle, congestionControl);
     }
 
     public TcpConfig withMaxConnections(int max) {
@@ -37,7 +46,13 @@ public record TcpConfig(int maxConnections, int receiveBuffer, int sendBuffer, i
 
     public TcpConfig withBuffers(int receive, int send) {
         return new TcpConfig(maxConnections, receive, send, sendSegments, oooSegments, delayedAckNanos,
-                timeWaitNanos, synRetries, dataRetries, challengeAcksPerSecond, nagle);
+                timeWaitNanos, synRetries, dataRetries, challengeAcksPerSecond, nagle, congestionControl);
+    }
+
+    /** With {@code algorithm} for every connection. */
+    public TcpConfig withCongestionControl(CongestionAlgorithm algorithm) {
+        return new TcpConfig(maxConnections, receiveBuffer, sendBuffer, sendSegments, oooSegments, delayedAckNanos,
+                timeWaitNanos, synRetries, dataRetries, challengeAcksPerSecond, nagle, algorithm);
     }
 
     /** Validates. */
@@ -46,6 +61,9 @@ public record TcpConfig(int maxConnections, int receiveBuffer, int sendBuffer, i
                 || sendSegments < 1 || oooSegments < 1 || delayedAckNanos < 0 || timeWaitNanos < 0
                 || synRetries < 0 || dataRetries < 0 || challengeAcksPerSecond < 0) {
             throw new IllegalArgumentException("bad TCP config");
+        }
+        if (congestionControl == null) {
+            throw new IllegalArgumentException("no congestion control");
         }
     }
 }

@@ -22,7 +22,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Connections live in preallocated {@link Tcb}s indexed by slot, found with a
  * {@link FlowTable}; handles are {@code generation << 32 | slot}. Timers run on a private 16 µs
- * {@link TimerWheel} that {@link #poll} advances: call it after each {@code NetStack.poll}.
+ * {@link TimerWheel} that each {@code NetStack.poll} advances through the transport hook
+ * ({@link #poll(NetStack, long)}), so what the timers send leaves in that poll's flush.
  *
  * <p>Behaviour (the conformance scripts in {@code stack/src/test/resources/tcp} pin each one):
  * <ul>
@@ -32,13 +33,15 @@ import java.lang.foreign.MemorySegment;
  *       timestamps, less when SACK blocks need the room.
  *   <li>ACKs: delayed 40 ms ({@link TcpConfig#delayedAckNanos()}), at once for every second
  *       full-sized segment, out-of-order data (with SACK blocks, RFC 2018 §4 order), a filled
- *       hole, a FIN, and unacceptable segments. A window update is sent when recvDone grows the
+ *       hole, a FIN, unacceptable segments and duplicate data (reported once as an RFC 2883
+ *       D-SACK block, first in the ACK). A window update is sent when recvDone grows the
  *       window by two segments or from below one (receiver SWS avoidance).
  *   <li>Retransmission: RFC 6298 RTO (1 s initial, 200 ms minimum, samples from the handshake,
  *       timestamps, or one timed segment with Karn's rule), doubled per timeout; a timeout
  *       collapses cwnd and goes back to SND.UNA (sndNxt is rewound; ACKs and RSTs always carry
  *       SND.MAX, RFC 9293's SND.NXT). Fast retransmit on three duplicate ACKs with NewReno
- *       (RFC 5681/6582); with SACK, RFC 6675 recovery driven by the {@link SackScoreboard}.
+ *       (RFC 5681/6582); with SACK, RFC 6675 recovery driven by the {@link SackScoreboard}, with
+ *       the rescue retransmission of NextSeg() rule (4) once per recovery.
  *       After 15 timeouts (6 for SYNs) the connection is reset ({@link TcpEvents#TIMED_OUT}).
  *   <li>Zero window: probes at the RTO with backoff, an ACK with SEQ = SND.UNA − 1 (as Linux).
  *   <li>RFC 5961: RSTs must hit RCV.NXT exactly (else a challenge ACK), a SYN in a synchronized
@@ -115,7 +118,7 @@ public final class TcpLayer implements TransportHandler {
         tcbs = new Tcb[n];
         free = new int[n];
         for (int i = 0; i < n; i++) {
-            tcbs[i] = new Tcb(i, config, stack::release);
+            tcbs[i] = new Tcb(i, config, stack::release, this::clock);
             free[i] = n - 1 - i;
         }
         freeCount = n;
@@ -317,11 +320,27 @@ public final class TcpLayer implements TransportHandler {
         timers.schedule(t.keepTimer, now + t.keepInterval);
     }
 
-    /** Runs the timers due at {@code nowNanos}; then flushes what they sent. */
+    /**
+     * Runs the timers due at {@code nowNanos}, then flushes what they sent. {@code NetStack.poll}
+     * already does this (through {@link #poll(NetStack, long)}); calling it as well is harmless:
+     * a timer fires once, and a time earlier than the last poll's runs nothing.
+     */
     public void poll(long nowNanos) {
-        now = nowNanos;
-        timers.advance(nowNanos, expiry);
+        runTimers(nowNanos);
         stack.flush();
+    }
+
+    /** The transport hook: {@code NetStack.poll} runs TCP's timers before it flushes. */
+    @Override
+    public void poll(NetStack s, long nowNanos) {
+        runTimers(nowNanos);
+    }
+
+    private void runTimers(long nowNanos) {
+        if (nowNanos - now > 0) {
+            now = nowNanos;
+        }
+        timers.advance(now, expiry);
     }
 
     /** Whether {@code conn} names a live connection. */
@@ -346,6 +365,11 @@ public final class TcpLayer implements TransportHandler {
     /** The connection's smoothed RTT estimator state, for tests. */
     public long rto(long conn) {
         return tcb(conn).rtt.rto();
+    }
+
+    /** The connection's congestion control ({@link NewReno} or {@link Cubic}), for tests and diagnostics. */
+    public CongestionControl congestionControl(long conn) {
+        return tcb(conn).cc;
     }
 
     public TcpConfig config() {
@@ -650,6 +674,9 @@ public final class TcpLayer implements TransportHandler {
         }
         if (!acceptable) {
             if (!rst) {
+                if (len > 0 && !syn && t.state >= Tcb.ESTABLISHED && Seq.leq(seq + len, t.rcvNxt)) {
+                    noteDuplicate(t, seq, seq + len); // all of it had arrived before
+                }
                 ackOutOfWindow(t);
             }
             return false;
@@ -808,6 +835,7 @@ public final class TcpLayer implements TransportHandler {
                     int actions = t.cc.enterSackRecovery(ack, t.sndMax - t.sndUna, t.sndMax);
                     if (actions != CongestionControl.NONE) {
                         t.rxtNxt = t.sndUna;
+                        t.rescued = false;
                         sackSend(t);
                     }
                 }
@@ -887,6 +915,7 @@ public final class TcpLayer implements TransportHandler {
         int start = seq;
         int end = seq + len;
         if (Seq.lt(start, t.rcvNxt)) {
+            noteDuplicate(t, start, t.rcvNxt);
             start = t.rcvNxt;
         }
         if (Seq.gt(end, t.rcvAdvEdge)) {
@@ -932,9 +961,28 @@ public final class TcpLayer implements TransportHandler {
             return true;
         }
         // out of order: queue (the queue owns the frame either way) and ACK at once with SACK blocks
-        t.ooo.add(start, n, frame.id(), rel);
+        long duplicates = t.ooo.duplicates();
+        if (!t.ooo.add(start, n, frame.id(), rel) && t.ooo.duplicates() != duplicates) {
+            noteDuplicate(t, start, end); // all of it was queued already
+        }
         t.ackNow = true;
         return true;
+    }
+
+    /**
+     * RFC 2883 D-SACK: data in [{@code left}, {@code right}) arrived again; the next ACK reports
+     * it in its first SACK block, once (a later duplicate replaces one not yet reported), and goes
+     * at once. Not reported: the duplicated part of a queued out-of-order segment that also
+     * brought new data.
+     */
+    private static void noteDuplicate(Tcb t, int left, int right) {
+        if (!t.sackOk || !Seq.lt(left, right)) {
+            return;
+        }
+        t.dsack = true;
+        t.dsackLeft = left;
+        t.dsackRight = right;
+        t.ackNow = true;
     }
 
     private void deliverQueued(int frameId, int dataOffset, int seq, int length) {
@@ -1078,7 +1126,7 @@ public final class TcpLayer implements TransportHandler {
 
     /**
      * RFC 6675 §5 steps (C): while cwnd − pipe allows a segment, send what NextSeg() picks
-     * (a lost hole, new data, or an unSACKed hole). No rescue retransmission (rule 4) yet.
+     * (a lost hole, new data, or an unSACKed hole), or else the rescue retransmission (rule 4).
      */
     private void sackSend(Tcb t) {
         int dataEnd = t.dataEnd();
@@ -1113,10 +1161,37 @@ public final class TcpLayer implements TransportHandler {
                 }
                 t.sndNxt += sent;
                 t.sndMax = t.sndNxt;
-            } else {
+            } else if (!rescue(t, dataEnd)) {
                 return;
             }
         }
+    }
+
+    /**
+     * RFC 6675 NextSeg() rule (4): once per recovery (until SND.UNA passes the recovery point),
+     * when rules (1)–(3) found nothing, retransmit the segment ending with the highest
+     * outstanding unSACKed octet (with the FIN if that is it), so a loss at the end of the window
+     * is repaired by the ACK clock rather than a timeout. HighRxt is not moved (so pipe does not
+     * count it).
+     *
+     * @return whether it was sent
+     */
+    private boolean rescue(Tcb t, int dataEnd) {
+        if ((t.rescued && !Seq.gt(t.sndUna, t.rescueRxt)) || !t.scoreboard.rescue(t.sndUna, t.sndMax)) {
+            return false;
+        }
+        int seq = t.scoreboard.nextSeq();
+        int end = seq + t.scoreboard.nextLength();
+        boolean fin = t.finQueued && Seq.gt(t.sndMax, dataEnd) && end == t.sndMax;
+        int n = Math.max(0, Math.min(end, dataEnd) - seq);
+        if (n == 0 && !fin) {
+            return false;
+        }
+        t.rescued = true;
+        t.rescueRxt = t.cc.recover();
+        retransmits++;
+        t.retransmittedSinceTiming = true;
+        return sendSegment(t, seq, n, TcpHeader.ACK | (fin ? TcpHeader.FIN : 0)) >= 0;
     }
 
     /** Retransmits the segment at SND.UNA (fast retransmit, partial ACK). */
@@ -1223,10 +1298,20 @@ public final class TcpLayer implements TransportHandler {
         timers.cancel(t.ackTimer);
     }
 
+    /** TS and SACK options: a pending D-SACK block first (RFC 2883 §4), then the out-of-order runs. */
     private int dataOptions(Frame f, Tcb t, int pos) {
         int blocks = 0;
+        int first = t.dsack ? 1 : 0;
         if (t.sackOk && !t.ooo.isEmpty()) {
-            blocks = t.ooo.sackBlocks(t.rcvNxt, sackLeft, sackRight, TcpOptions.maxSackBlocks(t.tsOk));
+            blocks = t.ooo.sackBlocks(t.rcvNxt, sackLeft, sackRight, TcpOptions.maxSackBlocks(t.tsOk) - first);
+        }
+        if (t.dsack) {
+            System.arraycopy(sackLeft, 0, sackLeft, 1, blocks);
+            System.arraycopy(sackRight, 0, sackRight, 1, blocks);
+            sackLeft[0] = t.dsackLeft;
+            sackRight[0] = t.dsackRight;
+            blocks++;
+            t.dsack = false;
         }
         if (!t.tsOk && blocks == 0) {
             return 0;
@@ -1435,6 +1520,8 @@ public final class TcpLayer implements TransportHandler {
         t.scoreboard.clear();
         t.rxtNxt = t.iss;
         t.dupAcks = 0;
+        t.rescued = false;
+        t.dsack = false;
         return t;
     }
 
@@ -1506,6 +1593,11 @@ public final class TcpLayer implements TransportHandler {
 
     private static long handle(Tcb t) {
         return (long) t.generation << 32 | t.slot;
+    }
+
+    /** The layer's time (the last poll or receive), for congestion control. */
+    private long clock() {
+        return now;
     }
 
     private int tsNow() {

@@ -120,6 +120,35 @@ class SackScoreboardTest {
     }
 
     @Test
+    void rescueEndsWithTheHighestUnsackedOctetWithinItsHole() {
+        assertThat(sb.rescue(B, NXT)).isTrue(); // nothing SACKed: the last MSS before SND.NXT
+        assertThat(sb.nextSeq()).isEqualTo(NXT - MSS);
+        assertThat(sb.nextLength()).isEqualTo(MSS);
+        sack(B, 1, 4, 9, 10); // the top segment SACKed: the highest unSACKed octet is in segment 8
+        assertThat(sb.rescue(B, NXT)).isTrue();
+        assertThat(sb.nextSeq()).isEqualTo(B + 8 * MSS);
+        assertThat(sb.nextLength()).isEqualTo(MSS);
+        sack(B, 5, 8); // holes 0, 4 and 8: still segment 8
+        assertThat(sb.rescue(B, NXT)).isTrue();
+        assertThat(sb.nextSeq()).isEqualTo(B + 8 * MSS);
+        int[] l = {B + 8 * MSS + 600};
+        int[] r = {NXT};
+        sb.update(l, r, 1, B, NXT); // segment 8's last 400 bytes SACKed: the hole is 600 bytes
+        assertThat(sb.rescue(B, NXT)).isTrue();
+        assertThat(sb.nextSeq()).isEqualTo(B + 8 * MSS);
+        assertThat(sb.nextLength()).isEqualTo(600);
+        sack(B, 4, 5);
+        sack(B, 8, 9); // everything from segment 1 up SACKed: the hole is segment 0
+        assertThat(sb.rescue(B, NXT)).isTrue();
+        assertThat(sb.nextSeq()).isEqualTo(B);
+        assertThat(sb.nextLength()).isEqualTo(MSS);
+        sack(B, 0, 1); // all of it SACKed: nothing to rescue
+        assertThat(sb.rescue(B, NXT)).isFalse();
+        sb.clear();
+        assertThat(sb.rescue(NXT, NXT)).isFalse(); // nothing outstanding
+    }
+
+    @Test
     void ruleThreeRetransmitsAnUnsackedSegmentThatIsNotYetLost() {
         sack(B, 1, 2); // only one segment SACKed: segment 0 is not lost
         assertThat(sb.isLost(B)).isFalse();

@@ -17,12 +17,16 @@ class TcpConformanceTest {
         return TcpConfig.defaults().withTimeWait(2_000_000_000L);
     }
 
-    /** The config with the script's {@code //! nagle}, {@code //! rcvbuf N} and {@code //! challenges N} directives applied. */
+    /**
+     * The config with the script's {@code //! nagle}, {@code //! rcvbuf N}, {@code //! challenges N} and
+     * {@code //! cc newreno|cubic} directives applied.
+     */
     static TcpConfig config(List<String> lines) {
         TcpConfig c = config();
         boolean nagle = false;
         int rcvbuf = c.receiveBuffer();
         int challenges = c.challengeAcksPerSecond();
+        CongestionAlgorithm cc = c.congestionControl();
         for (String l : lines) {
             String[] d = l.strip().split("\\s+");
             if (d[0].equals("//!") && d.length > 1) {
@@ -30,12 +34,17 @@ class TcpConformanceTest {
                     case "nagle" -> nagle = true;
                     case "rcvbuf" -> rcvbuf = Integer.parseInt(d[2]);
                     case "challenges" -> challenges = Integer.parseInt(d[2]);
+                    case "cc" -> cc = switch (d[2]) {
+                        case "newreno" -> CongestionAlgorithm.NEW_RENO;
+                        case "cubic" -> CongestionAlgorithm.CUBIC;
+                        default -> throw new IllegalArgumentException("directive " + l);
+                    };
                     default -> throw new IllegalArgumentException("directive " + l);
                 }
             }
         }
         return new TcpConfig(c.maxConnections(), rcvbuf, c.sendBuffer(), c.sendSegments(), c.oooSegments(),
-                c.delayedAckNanos(), c.timeWaitNanos(), c.synRetries(), c.dataRetries(), challenges, nagle);
+                c.delayedAckNanos(), c.timeWaitNanos(), c.synRetries(), c.dataRetries(), challenges, nagle, cc);
     }
 
     @TestFactory

@@ -124,7 +124,26 @@ class TcpWireTest {
         transfer(faults, 4 << 20, 3_000_000);
     }
 
+    /** CUBIC on both sides, through losses: the transfer completes and both sides' CUBIC reacted to a loss. */
+    @Test
+    void fourMegabytesEachWayWithCubicThroughLoss() {
+        Faults faults = Faults.builder().seed(13).drop(0.03).duplicate(0.01).reorder(0.03, 6).build();
+        CongestionControl[] used = transfer(TcpConfig.defaults().withCongestionControl(CongestionAlgorithm.CUBIC),
+                faults, 4 << 20, 3_000_000);
+        for (CongestionControl cc : used) {
+            assertThat(cc).isInstanceOf(Cubic.class);
+            assertThat(((Cubic) cc).wMax()).as("W_max is set at the first congestion event").isPositive();
+        }
+    }
+
     private void transfer(Faults faults, int size, int maxRounds) {
+        // a full TIME-WAIT: a short one lets a late FIN retransmission meet a RST
+        CongestionControl[] used = transfer(TcpConfig.defaults(), faults, size, maxRounds);
+        assertThat(used).allSatisfy(cc -> assertThat(cc).isInstanceOf(NewReno.class));
+    }
+
+    /** Returns the congestion control the client and the server connection used. */
+    private CongestionControl[] transfer(TcpConfig cfg, Faults faults, int size, int maxRounds) {
         try (Arena arena = Arena.ofConfined();
              Wire wire = Wire.create(WireConfig.builder().frames(4096).ringSlots(1024).faults(faults).build())) {
             long now = 1_000_000_000L;
@@ -136,20 +155,22 @@ class TcpWireTest {
             sb.addStaticArp(A, wire.a().mac());
             App client = new App(random(arena, size, 1));
             App server = new App(random(arena, size, 2));
-            TcpConfig cfg = TcpConfig.defaults(); // a full TIME-WAIT: a short one lets a late FIN retransmission meet a RST
             client.tcp = new TcpLayer(sa, cfg, client, new IsnGenerator(1, 2), new SynCookies(5, 6));
             server.tcp = new TcpLayer(sb, cfg, server, new IsnGenerator(3, 4), new SynCookies(7, 8));
             server.tcp.listen(80, 16);
             client.conn = client.tcp.connect(B, 80);
+            CongestionControl clientCc = client.tcp.congestionControl(client.conn);
+            CongestionControl serverCc = null;
             boolean closedA = false;
             boolean closedB = false;
             int rounds = 0;
             while (rounds++ < maxRounds) {
                 now += 20_000; // 20 µs per round
-                sa.poll(now);
-                client.tcp.poll(now);
+                sa.poll(now); // TCP's timers run from NetStack.poll's transport hook
                 sb.poll(now);
-                server.tcp.poll(now);
+                if (serverCc == null && server.conn >= 0) {
+                    serverCc = server.tcp.congestionControl(server.conn);
+                }
                 client.pump();
                 server.pump();
                 if (!closedA && client.acked == size) {
@@ -183,6 +204,7 @@ class TcpWireTest {
             assertThat(server.eof).isTrue();
             assertThat(client.deadReason).isZero();
             assertThat(server.deadReason).isZero();
+            return new CongestionControl[] {clientCc, serverCc};
         }
     }
 }
