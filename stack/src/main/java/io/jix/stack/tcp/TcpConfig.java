@@ -41,7 +41,7 @@ public record TcpConfig(int maxConnections, int receiveBuffer, int sendBuffer, i
 
     public TcpConfig withMaxConnections(int max) {
         return new TcpConfig(max, receiveBuffer, sendBuffer, sendSegments, oooSegments, delayedAckNanos,
-                timeWaitNanos, synRetries, dataRetries, challengeAcksPerSecond, nagle);
+                timeWaitNanos, synRetries, dataRetries, challengeAcksPerSecond, nagle, congestionControl);
     }
 
     public TcpConfig withBuffers(int receive, int send) {
