@@ -28,6 +28,7 @@ final class WirePeer implements TcpEvents, AutoCloseable {
         long handle;
         int connectStatus = Integer.MIN_VALUE;
         final ByteArrayOutputStream received = new ByteArrayOutputStream();
+        long receivedBytes;
         boolean eof;
         int dead = Integer.MIN_VALUE;
         long acked;
@@ -43,6 +44,8 @@ final class WirePeer implements TcpEvents, AutoCloseable {
     private final Map<Long, Conn> conns = new HashMap<>();
     private final byte[] chunk = new byte[65536];
     boolean holdReceived;
+    /** Count received bytes only (long runs), instead of keeping them. */
+    boolean countOnly;
 
     WirePeer(WireQueue queue, String address) {
         stack = new NetStack(queue, NetStackConfig.builder(queue.mac(), address, 24).build(), System.nanoTime());
@@ -64,6 +67,11 @@ final class WirePeer implements TcpEvents, AutoCloseable {
         MemorySegment m = arena.allocate(data.length);
         MemorySegment.copy(data, 0, m, ValueLayout.JAVA_BYTE, 0, data.length);
         return tcp.send(c.handle, m, 0, data.length);
+    }
+
+    /** Queues {@code length} bytes of {@code data} by reference: they must stay unchanged until acknowledged. */
+    int send(Conn c, MemorySegment data, long offset, int length) {
+        return tcp.send(c.handle, data, offset, length);
     }
 
     /** Polls until {@code done} holds; false if {@code timeout} passed first. */
@@ -95,8 +103,11 @@ final class WirePeer implements TcpEvents, AutoCloseable {
     @Override
     public void recv(long conn, MemorySegment region, long offset, int length) {
         Conn c = conns.get(conn);
-        MemorySegment.copy(region, ValueLayout.JAVA_BYTE, offset, chunk, 0, length);
-        c.received.write(chunk, 0, length);
+        c.receivedBytes += length;
+        if (!countOnly) {
+            MemorySegment.copy(region, ValueLayout.JAVA_BYTE, offset, chunk, 0, length);
+            c.received.write(chunk, 0, length);
+        }
         if (!holdReceived) {
             tcp.recvDone(conn, length);
         }

@@ -189,8 +189,7 @@ public final class BypassBackend implements Backend {
         nextLane = start + 1 == n ? 0 : start + 1;
         for (int k = 0; k < n; k++) {
             Lane lane = lanes[(start + k) % n];
-            frames += lane.stack.poll(now);
-            lane.tcp.poll(now);
+            frames += lane.stack.poll(now); // runs the TCP layer's timers too (its transport poll hook)
         }
         return frames;
     }
