@@ -50,7 +50,20 @@ public enum Counter {
     /** Connections refused because the connection table was full. */
     TABLE_FULL("connection table full"),
     /** Descriptors refused by the kernel (EMFILE/ENFILE) when accepting. */
-    ACCEPT_ERRORS("accept errors");
+    ACCEPT_ERRORS("accept errors"),
+    /** Native backends: frames received from the NIC queues. */
+    NIC_RX_FRAMES("nic rx frames"),
+    /** Native backends: frames handed to the NIC queues. */
+    NIC_TX_FRAMES("nic tx frames"),
+    /** Native backends: frames the queues dropped (TX ring full, pool empty, malformed descriptor). */
+    NIC_DROPS("nic drops"),
+    /** Native backends: TCP segments retransmitted. */
+    TCP_RETRANSMITS("tcp retransmits"),
+    /**
+     * Native backends: TCP resets sent — among them the answers to segments of no connection this
+     * thread knows, which is what a flow steered to the wrong thread would cause.
+     */
+    TCP_RESETS_SENT("tcp resets sent");
 
     private final String label;
 

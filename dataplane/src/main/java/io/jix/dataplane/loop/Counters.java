@@ -28,6 +28,11 @@ public final class Counters {
         block.set(JAVA_LONG, offset, block.get(JAVA_LONG, offset) + delta);
     }
 
+    /** Sets a counter kept elsewhere (a stack's own counters, published here). */
+    public void set(Counter c, long value) {
+        block.set(JAVA_LONG, c.ordinal() * 8L, value);
+    }
+
     /** Reads a counter. */
     public long get(Counter c) {
         return block.get(JAVA_LONG, c.ordinal() * 8L);
