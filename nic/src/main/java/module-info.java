@@ -10,4 +10,5 @@ module jix.nic {
     exports io.jix.nic.bench;
     exports io.jix.nic.wire;
     exports io.jix.nic.tools;
+    exports io.jix.nic.fault;
 }

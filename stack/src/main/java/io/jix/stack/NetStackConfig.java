@@ -1,5 +1,6 @@
 package io.jix.stack;
 
+import io.jix.nic.FlowSteering;
 import io.jix.stack.ip.Ipv4;
 import io.jix.stack.link.Ethernet;
 
@@ -26,12 +27,15 @@ import io.jix.stack.link.Ethernet;
  * @param icmpErrorsPerSecond  token bucket rate for destination-unreachable messages
  * @param icmpErrorBurst       token bucket depth
  * @param rxChecksumVerified   the NIC verified transport checksums of received packets (skip UDP/TCP verification)
+ * @param steering             the port's RSS function as far as known: which queue a flow's frames arrive on
+ * @param queueIndex           this stack's queue among the port's queues, as {@code steering} numbers them
+ * @param queueCount           how many receive queues the port has
  */
 public record NetStackConfig(long mac, int address, int prefix, int gateway, int mtu, int ttl, int batch,
                              int arpEntries, int arpHoldPerEntry, int arpHoldTotal, long arpReachableNanos,
                              long arpRetryNanos, int arpTries, boolean gratuitousArp, int reassemblyContexts,
                              long reassemblyNanos, int icmpErrorsPerSecond, int icmpErrorBurst,
-                             boolean rxChecksumVerified) {
+                             boolean rxChecksumVerified, FlowSteering steering, int queueIndex, int queueCount) {
 
     /** Checks every value. */
     public NetStackConfig {
@@ -46,6 +50,9 @@ public record NetStackConfig(long mac, int address, int prefix, int gateway, int
                 || arpHoldTotal < 0 || arpReachableNanos <= 0 || arpRetryNanos <= 0 || arpTries < 1
                 || reassemblyContexts < 0 || reassemblyNanos <= 0 || icmpErrorsPerSecond < 0 || icmpErrorBurst < 0) {
             throw new IllegalArgumentException("a limit is out of range: " + this);
+        }
+        if (steering == null || queueCount < 1 || queueIndex < 0 || queueIndex >= queueCount) {
+            throw new IllegalArgumentException("steering " + steering + ", queue " + queueIndex + " of " + queueCount);
         }
     }
 
@@ -75,6 +82,9 @@ public record NetStackConfig(long mac, int address, int prefix, int gateway, int
         private int icmpErrorsPerSecond = 100;
         private int icmpErrorBurst = 10;
         private boolean rxChecksumVerified;
+        private FlowSteering steering = FlowSteering.UNKNOWN;
+        private int queueIndex;
+        private int queueCount = 1;
 
         Builder(long mac, int address, int prefix) {
             this.mac = mac;
@@ -148,10 +158,24 @@ public record NetStackConfig(long mac, int address, int prefix, int gateway, int
             return this;
         }
 
+        /**
+         * The port's RSS function and this stack's queue {@code queueIndex} of {@code queueCount}
+         * (normally the queue's {@code queueId()} and the port's queue count). TCP chooses
+         * ephemeral ports whose replies {@code steering} sends to this queue. Default
+         * {@link FlowSteering#UNKNOWN}, queue 0 of 1: any port.
+         */
+        public Builder steering(FlowSteering f, int index, int count) {
+            steering = f;
+            queueIndex = index;
+            queueCount = count;
+            return this;
+        }
+
         public NetStackConfig build() {
             return new NetStackConfig(mac, address, prefix, gateway, mtu, ttl, batch, arpEntries, arpHoldPerEntry,
                     arpHoldTotal, arpReachableNanos, arpRetryNanos, arpTries, gratuitousArp, reassemblyContexts,
-                    reassemblyNanos, icmpErrorsPerSecond, icmpErrorBurst, rxChecksumVerified);
+                    reassemblyNanos, icmpErrorsPerSecond, icmpErrorBurst, rxChecksumVerified, steering, queueIndex,
+                    queueCount);
         }
     }
 }

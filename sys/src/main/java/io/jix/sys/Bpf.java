@@ -29,6 +29,7 @@ public final class Bpf {
     public static final int MAP_UPDATE_ELEM = 2;
     public static final int MAP_DELETE_ELEM = 3;
     public static final int PROG_LOAD = 5;
+    public static final int OBJ_PIN = 6;
     public static final int PROG_TEST_RUN = 10;
     public static final int PROG_GET_FD_BY_ID = 13;
     public static final int MAP_GET_FD_BY_ID = 14;
@@ -38,6 +39,10 @@ public final class Bpf {
     public static final int MAP_TYPE_XSKMAP = 17;
     /** {@code BPF_PROG_TYPE_XDP}. */
     public static final int PROG_TYPE_XDP = 6;
+    /** {@code BPF_PROG_TYPE_SCHED_CLS}: a tc classifier ({@code cls_bpf}), run on an skb. */
+    public static final int PROG_TYPE_SCHED_CLS = 3;
+    /** {@code TC_ACT_OK}: a direct-action tc program lets the packet continue. */
+    public static final int TC_ACT_OK = 0;
     /** {@code BPF_XDP}, the attach type for XDP links. */
     public static final int ATTACH_XDP = 37;
 
@@ -258,6 +263,25 @@ public final class Bpf {
                         + data.length + " bytes");
             }
             return attr.get(JAVA_INT, 4);
+        }
+    }
+
+    /**
+     * BPF_OBJ_PIN: gives {@code fd}'s program, map or link the name {@code path} on a mounted bpffs,
+     * so that another process ({@code tc ... object-pinned}) can open it. The object lives as long
+     * as the name or any other reference; {@code unlink} removes the name.
+     */
+    public static void objPin(int fd, String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
+            MemorySegment capture = arena.allocate(Libc.CAPTURE_LAYOUT);
+            MemorySegment name = arena.allocateFrom(path);
+            attr.set(JAVA_LONG, 0, name.address());
+            attr.set(JAVA_INT, 8, fd);
+            long r = call(OBJ_PIN, attr, capture);
+            if (r < 0) {
+                throw new SysException("bpf", (int) r, "BPF_OBJ_PIN fd " + fd + " at " + path);
+            }
         }
     }
 

@@ -50,6 +50,7 @@ public final class BpfAssembler {
     public static final int AND = 0x50;
     public static final int LSH = 0x60;
     public static final int RSH = 0x70;
+    public static final int XOR = 0xa0;
     public static final int MOV = 0xb0;
 
     // Jump operations.
@@ -171,6 +172,16 @@ public final class BpfAssembler {
     /** dst op= imm (64-bit ALU). */
     public BpfAssembler aluImm(int op, int dst, int imm) {
         return insn(ALU64 | op | K, dst, 0, 0, imm);
+    }
+
+    /** dst op= src (64-bit ALU). */
+    public BpfAssembler alu(int op, int dst, int src) {
+        return insn(ALU64 | op | X, dst, src, 0, 0);
+    }
+
+    /** *(size *)(dst + off) = src. */
+    public BpfAssembler store(int size, int dst, int src, int off) {
+        return insn(STX | MEM | size, dst, src, off, 0);
     }
 
     /** dst = *(size *)(src + off). */

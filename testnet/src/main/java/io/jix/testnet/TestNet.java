@@ -2,6 +2,8 @@ package io.jix.testnet;
 
 import static java.lang.System.Logger.Level.DEBUG;
 
+import io.jix.sys.Bpf;
+import io.jix.sys.Syscalls;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -26,6 +28,19 @@ import java.util.regex.Pattern;
  * <p>Both ends get {@value #QUEUES} RX and {@value #QUEUES} TX queues: native XDP attach fails with
  * ENOSPC when a veth has fewer RX queues than its peer has TX queues. TX checksum offload is off on
  * {@value #PEER_IF}, else veth hands frames to the dataplane with only partial checksums.
+ *
+ * <p><b>RSS emulation.</b> On a veth in native XDP mode the dataplane's receive queue is the
+ * transmit queue the peer's kernel picked, which for a kernel socket is a random per-socket hash
+ * (it can even change after a retransmission timeout). A real NIC's RSS hashes the 4-tuple
+ * instead, deterministically, and jix relies on that to choose ephemeral ports whose replies come
+ * back to the calling thread's queue. So {@link #up()} puts a {@code clsact} qdisc on
+ * {@value #PEER_IF} with one {@code cls_bpf} classifier on egress (program
+ * {@value RssEmulation#PROGRAM_NAME}, built in {@link RssEmulation}) that makes the peer's transmit
+ * queue — and so the dataplane's receive queue on {@value #LOCAL_IF} — {@code (source port ^
+ * destination port) & (QUEUES - 1)} for TCP and UDP over IPv4 without options, and queue 0 for
+ * everything else. It emulates a NIC's RSS; {@code io.jix.nic.FlowSteering.PORT_XOR} is the same
+ * function. The filter lives on the link, so {@link #down()} removes it with the link;
+ * {@link #status()} reports it.
  *
  * <p>Only the benchmarking range 198.18.0.0/15 (RFC 2544) is used, and only the exact names above
  * are ever created or removed. {@link #up()} and {@link #down()} are idempotent and serialised
@@ -103,6 +118,12 @@ public final class TestNet {
         if (Commands.find("ethtool").isEmpty()) {
             return "the test network needs `ethtool` (Debian package ethtool), which is not installed";
         }
+        if (Commands.find("tc").isEmpty()) {
+            return "the test network needs `tc` (Debian package iproute2), which is not installed";
+        }
+        if (Commands.find("mount").isEmpty() || Commands.find("umount").isEmpty()) {
+            return "the test network needs `mount` and `umount` (Debian package mount), which are not installed";
+        }
         return null;
     }
 
@@ -137,6 +158,7 @@ public final class TestNet {
             ensureNamespace();
             ensurePair();
             configure();
+            ensureRss();
             return null;
         });
     }
@@ -178,13 +200,17 @@ public final class TestNet {
             peer = link(null, PEER_IF);
         }
         Optional<Boolean> txChecksum = Optional.empty();
+        Optional<Boolean> rss = Optional.empty();
         if (peer.isPresent() && peer.get().namespace() != null && Commands.find("ethtool").isPresent()) {
             Commands.Result features = inPeer(List.of(ethtool(), "-k", PEER_IF));
             if (features.ok()) {
                 txChecksum = parseTxChecksum(features.stdout());
             }
         }
-        return new Status(namespace, local, peer, txChecksum);
+        if (peer.isPresent() && peer.get().namespace() != null && Commands.find("tc").isPresent()) {
+            rss = Optional.of(rssAttached());
+        }
+        return new Status(namespace, local, peer, txChecksum, rss);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -271,16 +297,20 @@ public final class TestNet {
      * @param peer {@value #PEER_IF}, in {@value #NAMESPACE} or (after an interrupted up) still in the
      *     root namespace, when it exists
      * @param peerTxChecksum whether TX checksum offload is on for {@value #PEER_IF}, when it could be read
+     * @param rss whether {@value #PEER_IF}'s egress carries the RSS emulation (and nothing else), when
+     *     it could be read
      */
     public record Status(
-            boolean namespace, Optional<Link> local, Optional<Link> peer, Optional<Boolean> peerTxChecksum) {
+            boolean namespace, Optional<Link> local, Optional<Link> peer, Optional<Boolean> peerTxChecksum,
+            Optional<Boolean> rss) {
 
         /** Everything exists and is as {@link TestNet#up()} leaves it. */
         public boolean complete() {
             return namespace
                     && local.filter(l -> l.configured(LOCAL_ADDRESS)).isPresent()
                     && peer.filter(p -> NAMESPACE.equals(p.namespace()) && p.configured(PEER_ADDRESS)).isPresent()
-                    && peerTxChecksum.equals(Optional.of(false));
+                    && peerTxChecksum.equals(Optional.of(false))
+                    && rss.equals(Optional.of(true));
         }
 
         /** Nothing of the test network exists. */
@@ -299,6 +329,10 @@ public final class TestNet {
             if (peer.isPresent()) {
                 text.append("\n  ").append(PEER_IF).append(" tx checksum offload: ")
                         .append(peerTxChecksum.map(on -> on ? "on" : "off").orElse("unknown"));
+                text.append("\n  ").append(PEER_IF).append(" egress: ").append(rss.map(on -> on
+                        ? "RSS emulation (tc clsact + bpf " + RssEmulation.PROGRAM_NAME
+                                + "): TCP/UDP queue = (sport ^ dport) & " + (QUEUES - 1) + ", others queue 0"
+                        : "no RSS emulation").orElse("unknown"));
             }
             return text.toString();
         }
@@ -358,6 +392,68 @@ public final class TestNet {
         if (!txChecksum.equals(Optional.of(false))) {
             inPeer(List.of(ethtool(), "-K", PEER_IF, "tx", "off")).orThrow();
         }
+    }
+
+    /**
+     * Makes {@value #PEER_IF}'s egress carry exactly the RSS emulation: a {@code clsact} qdisc and
+     * one direct-action {@code cls_bpf} filter running {@link RssEmulation}'s program. {@code tc}
+     * attaches a program it can open by path only, so the program is pinned for the moment of the
+     * attach on a bpffs mounted just for it on a fresh directory under {@code /run}, then the pin,
+     * the mount and the directory go; the filter keeps the program alive, and both go with the link.
+     */
+    private static void ensureRss() {
+        if (rssAttached()) {
+            return;
+        }
+        if (!inPeer(List.of(tc(), "qdisc", "show", "dev", PEER_IF)).orThrow().contains("clsact")) {
+            inPeer(List.of(tc(), "qdisc", "add", "dev", PEER_IF, "clsact")).orThrow();
+        } else {
+            LOG.log(DEBUG, PEER_IF + " egress has other filters than the RSS emulation; replacing them");
+            inPeer(List.of(tc(), "filter", "delete", "dev", PEER_IF, "egress")).orThrow();
+        }
+        int fd = RssEmulation.load(QUEUES);
+        Path dir = null;
+        boolean mounted = false;
+        try {
+            Path run = Path.of("/run");
+            dir = Files.createTempDirectory(Files.isDirectory(run) ? run : Path.of(System.getProperty("java.io.tmpdir")),
+                    "jix-bpf-");
+            Commands.run(COMMAND_TIMEOUT, List.of(Commands.find("mount").map(Path::toString).orElse("mount"),
+                    "-t", "bpf", "jix-bpf", dir.toString())).orThrow();
+            mounted = true;
+            Path pin = dir.resolve(RssEmulation.PROGRAM_NAME);
+            Bpf.objPin(fd, pin.toString());
+            inPeer(List.of(tc(), "filter", "add", "dev", PEER_IF, "egress", "pref", "1", "handle", "1",
+                    "bpf", "direct-action", "object-pinned", pin.toString())).orThrow();
+        } catch (IOException e) {
+            throw new TestNetException("cannot make a directory for a bpffs: " + e.getMessage(), e);
+        } finally {
+            new Syscalls().close(fd);
+            if (mounted) {
+                try {
+                    Files.deleteIfExists(dir.resolve(RssEmulation.PROGRAM_NAME));
+                } catch (IOException e) {
+                    LOG.log(DEBUG, "cannot unpin " + dir, e);
+                }
+                Commands.run(COMMAND_TIMEOUT, List.of(Commands.find("umount").map(Path::toString).orElse("umount"),
+                        dir.toString())).orThrow();
+            }
+            if (dir != null) {
+                try {
+                    Files.deleteIfExists(dir);
+                } catch (IOException e) {
+                    LOG.log(DEBUG, "cannot remove " + dir, e);
+                }
+            }
+        }
+        if (!rssAttached()) {
+            throw new TestNetException("the RSS emulation did not show up on " + PEER_IF + " egress after attaching it");
+        }
+    }
+
+    private static boolean rssAttached() {
+        Commands.Result shown = inPeer(List.of(tc(), "filter", "show", "dev", PEER_IF, "egress"));
+        return shown.ok() && parseRssFilter(shown.stdout());
     }
 
     /** Gives {@code dev} the address {@code address}/PREFIX and removes any other IPv4 address from it. */
@@ -471,6 +567,32 @@ public final class TestNet {
         return find(TX_CHECKSUM, output).map("on"::equals);
     }
 
+    /**
+     * Parses {@code tc filter show dev X egress}: whether it lists exactly one filter, a
+     * direct-action bpf filter running {@value RssEmulation#PROGRAM_NAME} at preference 1. tc prints
+     * a header line per preference and then the filter's own lines (a u32 filter prints a hash table
+     * line too), so every {@code filter} line must be at our preference and of kind bpf, and exactly
+     * one of them ours.
+     */
+    static boolean parseRssFilter(String output) {
+        int ours = 0;
+        for (String line : output.split("\n")) {
+            if (!line.startsWith("filter ")) {
+                continue;
+            }
+            if (!line.contains(" pref 1 bpf ")) {
+                return false;
+            }
+            if (line.contains(" handle ")) {
+                if (!line.contains(" direct-action ") || !line.contains(" name " + RssEmulation.PROGRAM_NAME + " ")) {
+                    return false;
+                }
+                ours++;
+            }
+        }
+        return ours == 1;
+    }
+
     private static Optional<String> find(Pattern pattern, String text) {
         Matcher matcher = pattern.matcher(text);
         return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
@@ -489,6 +611,9 @@ public final class TestNet {
         if (needEthtool && Commands.find("ethtool").isEmpty()) {
             throw new TestNetException("the test network needs `ethtool` (Debian package ethtool)");
         }
+        if (needEthtool && Commands.find("tc").isEmpty()) {
+            throw new TestNetException("the test network needs `tc` (Debian package iproute2)");
+        }
     }
 
     private static String ipPath() {
@@ -497,6 +622,10 @@ public final class TestNet {
 
     private static String ethtool() {
         return Commands.find("ethtool").map(Path::toString).orElse("ethtool");
+    }
+
+    private static String tc() {
+        return Commands.find("tc").map(Path::toString).orElse("tc");
     }
 
     private static Commands.Result ip(String... args) {

@@ -81,8 +81,26 @@ class ParsingTest {
     }
 
     @Test
+    void readsTheRssFilter() {
+        String ours = "filter protocol all pref 1 bpf chain 0 \n"
+                + "filter protocol all pref 1 bpf chain 0 handle 0x1 jix_rss:[*fsobj] direct-action not_in_hw id 465 "
+                + "name jix_rss tag 356c3b7caed41904 jited \n";
+        assertThat(TestNet.parseRssFilter(ours)).isTrue();
+        assertThat(TestNet.parseRssFilter("")).isFalse();
+        assertThat(TestNet.parseRssFilter(ours.replace("name jix_rss", "name other"))).isFalse();
+        assertThat(TestNet.parseRssFilter(ours.replace(" direct-action", ""))).isFalse();
+        String twice = ours + "filter protocol all pref 2 u32 chain 0 \n"
+                + "filter protocol all pref 2 u32 chain 0 fh 800: ht divisor 1 \n"
+                + "filter protocol all pref 2 u32 chain 0 fh 800::800 order 2048 key ht 800 bkt 0 *flowid 1:1 not_in_hw \n"
+                + "  match 00000000/00000000 at 0\n";
+        assertThat(TestNet.parseRssFilter(twice)).as("another filter beside ours").isFalse();
+        assertThat(TestNet.parseRssFilter(ours + ours.replace("handle 0x1", "handle 0x2"))).as("ours twice").isFalse();
+    }
+
+    @Test
     void statusOfNothingSaysDown() {
-        TestNet.Status status = new TestNet.Status(false, Optional.empty(), Optional.empty(), Optional.empty());
+        TestNet.Status status = new TestNet.Status(false, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty());
         assertThat(status.absent()).isTrue();
         assertThat(status.complete()).isFalse();
         assertThat(status.toString()).isEqualTo("test network: down (nothing exists)\n"

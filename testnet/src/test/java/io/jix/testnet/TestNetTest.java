@@ -30,9 +30,9 @@ class TestNetTest {
                 fail(unavailable + " (CI=true: tests that need root must run)");
             }
             System.err.println("TestNetTest skipped: " + unavailable);
-        } else {
-            TestNet.acquire();
+            return;
         }
+        TestNet.acquire(); // another checkout's network tests may hold it: wait rather than pull it down under them
     }
 
     @BeforeEach
@@ -92,11 +92,13 @@ class TestNetTest {
         assertThat(peer.txQueues()).isEqualTo(2);
         assertThat(peer.addresses()).containsExactly("198.18.0.2/24");
         assertThat(status.peerTxChecksum()).contains(false);
+        assertThat(status.rss()).contains(true);
 
         assertThat(status.toString())
                 .startsWith("test network: up")
                 .contains("namespace jix-peer: present", "198.18.0.1/24", "198.18.0.2/24",
-                        "2 RX / 2 TX queues", "tx checksum offload: off");
+                        "2 RX / 2 TX queues", "tx checksum offload: off",
+                        "jix1 egress: RSS emulation (tc clsact + bpf jix_rss): TCP/UDP queue = (sport ^ dport) & 1");
     }
 
     @Test
@@ -154,6 +156,25 @@ class TestNetTest {
     }
 
     @Test
+    void upAttachesTheRssEmulationOnceAndRepairsIt() {
+        TestNet.up();
+        String first = tc("filter", "show", "dev", "jix1", "egress");
+        assertThat(first).contains("name jix_rss", "direct-action");
+        TestNet.up();
+        // Idempotent: the very same program (same kernel id) is still the only filter.
+        assertThat(tc("filter", "show", "dev", "jix1", "egress")).isEqualTo(first);
+
+        tc("filter", "delete", "dev", "jix1", "egress");
+        assertThat(TestNet.status().rss()).contains(false);
+        assertPartialThenRepaired();
+
+        tc("filter", "add", "dev", "jix1", "egress", "pref", "7", "u32", "match", "u32", "0", "0", "flowid", "1:1");
+        assertThat(TestNet.status().rss()).as("a foreign filter beside ours").contains(false);
+        assertPartialThenRepaired();
+        assertThat(tc("filter", "show", "dev", "jix1", "egress")).doesNotContain("u32").contains("name jix_rss");
+    }
+
+    @Test
     void execInPeerReportsFailureWithStderr() {
         TestNet.up();
         assertThatThrownBy(() -> TestNet.execInPeer(TIMEOUT, "sh", "-c", "echo broken-on-purpose >&2; exit 3"))
@@ -197,6 +218,12 @@ class TestNetTest {
         assertThat(after.complete()).as("%s", after).isTrue();
         assertThat(TestNet.execInPeer(TIMEOUT, "ping", "-c", "1", "-W", "1", TestNet.LOCAL_ADDRESS))
                 .contains("1 received");
+    }
+
+    private static String tc(String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of(Commands.find("tc").orElseThrow().toString()));
+        command.addAll(List.of(args));
+        return TestNet.execInPeer(TIMEOUT, command.toArray(String[]::new));
     }
 
     private static Commands.Result rawResult(String... args) {

@@ -90,9 +90,7 @@ class PacketNetworkTest {
 
     @AfterAll
     static void down() {
-        if (TestNet.unavailableReason() == null) {
-            TestNet.down();
-        }
+        TestNetwork.down();
     }
 
     /** Runs {@code command} in the peer while {@code responders} answer; returns its stdout. */

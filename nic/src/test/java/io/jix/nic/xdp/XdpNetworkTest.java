@@ -7,6 +7,7 @@ import io.jix.nic.tools.Responder;
 import io.jix.sys.Bpf;
 import io.jix.sys.Errno;
 import io.jix.sys.Syscalls;
+import io.jix.testkit.TestNetwork;
 import io.jix.testnet.TestNet;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -57,9 +58,7 @@ class XdpNetworkTest {
 
     @AfterAll
     static void down() {
-        if (TestNet.unavailableReason() == null) {
-            TestNet.down();
-        }
+        TestNetwork.down();
     }
 
     /** The xdp part of {@code ip link show dev jix0}, or "" when none is attached. */

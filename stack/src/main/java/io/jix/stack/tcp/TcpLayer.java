@@ -156,7 +156,9 @@ public final class TcpLayer implements TransportHandler {
     }
 
     /**
-     * Opens a connection (sends a SYN). The outcome arrives as {@link TcpEvents#connected}.
+     * Opens a connection (sends a SYN). The outcome arrives as {@link TcpEvents#connected}. The
+     * local port is the next free ephemeral port (32768–60999, round robin) whose replies the
+     * port's RSS function sends to this stack's queue.
      *
      * @return the handle, or -1 when no slot or local port is free
      */
@@ -170,8 +172,8 @@ public final class TcpLayer implements TransportHandler {
         for (int i = 0; i <= EPHEMERAL_HI - EPHEMERAL_LO; i++) {
             int p = nextPort;
             nextPort = nextPort == EPHEMERAL_HI ? EPHEMERAL_LO : nextPort + 1;
-            if (backlog[p] == 0 && flows.get(FlowTable.key1(local, remoteIp), FlowTable.key2(p, remotePort))
-                    == FlowTable.MISSING) {
+            if (backlog[p] == 0 && repliesHere(remoteIp, remotePort, local, p)
+                    && flows.get(FlowTable.key1(local, remoteIp), FlowTable.key2(p, remotePort)) == FlowTable.MISSING) {
                 port = p;
                 break;
             }
@@ -191,6 +193,17 @@ public final class TcpLayer implements TransportHandler {
         sendSyn(t);
         armRto(t);
         return handle(t);
+    }
+
+    /**
+     * Whether the peer's segments to local port {@code port} arrive on this stack's queue, by the
+     * port's RSS function ({@link io.jix.stack.NetStackConfig#steering}): the ephemeral port is
+     * chosen so, as IX did, rather than steering the flow to us afterwards.
+     */
+    private boolean repliesHere(int remoteIp, int remotePort, int localIp, int port) {
+        io.jix.stack.NetStackConfig c = stack.config();
+        int q = c.steering().queueOf(remoteIp, remotePort, localIp, port, c.queueCount());
+        return q == io.jix.nic.FlowSteering.ANY_QUEUE || q == c.queueIndex();
     }
 
     /**

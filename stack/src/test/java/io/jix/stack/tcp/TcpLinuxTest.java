@@ -155,7 +155,7 @@ class TcpLinuxTest {
 
     @Test
     void linuxClientStreamsThroughJixEchoByteExact() throws Exception {
-        int size = 256 << 20;
+        int size = 1 << 30;
         List<Echo> echoes = new ArrayList<>();
         String script = String.join("\n",
                 "import socket, hashlib, threading",
