@@ -5,17 +5,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jix.apps.echo.EchoServer;
 import io.jix.apps.sockperf.SockperfServer;
 import io.jix.api.Application;
+import io.jix.api.Calls;
+import io.jix.api.ElasticContext;
+import io.jix.api.Endpoint;
+import io.jix.api.EventConditions;
+import io.jix.api.Status;
 import io.jix.dataplane.BackendKind;
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.Dataplane;
+import io.jix.nic.FlowSteering;
 import io.jix.testkit.TestNetwork;
 import io.jix.testnet.TestNet;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -56,7 +66,8 @@ class NativeNetworkTest {
 
     private void serve(String name, Application app, int port) throws Exception {
         dataplane = Dataplane.builder().backend(BackendKind.XDP).interfaceName(TestNet.LOCAL_IF)
-                .address(InetAddress.getByName(ADDRESS)).prefix(TestNet.PREFIX).tcpPorts(port).udpPorts(port)
+                .address(InetAddress.getByName(ADDRESS)).prefix(TestNet.PREFIX).steering(FlowSteering.PORT_XOR)
+                .tcpPorts(port).udpPorts(port)
                 .name(name).start(app);
         assertThat(dataplane.threadCount()).isEqualTo(TestNet.QUEUES);
     }
@@ -137,6 +148,97 @@ class NativeNetworkTest {
             assertThat(dataplane.counter(t, Counter.ACCEPTS)).as("connections on thread %d", t).isPositive();
         }
         assertThat(dataplane.counter(Counter.APP_EXCEPTIONS)).isZero();
+    }
+
+    /** Opens {@code perThread} connections from each elastic thread to a Linux echo server; checks each echo. */
+    static final class Connector implements EventConditions {
+        final Calls calls;
+        final InetSocketAddress server;
+        final AtomicInteger echoed;
+        final java.util.Map<Integer, Integer> failures = new java.util.concurrent.ConcurrentHashMap<>();
+        final Arena arena = Arena.ofAuto();
+
+        Connector(ElasticContext context, InetSocketAddress server, int perThread, AtomicInteger echoed) {
+            this.calls = context.calls();
+            this.server = server;
+            this.echoed = echoed;
+            for (int i = 0; i < perThread; i++) {
+                calls.connect("thread " + context.threadIndex() + " connection " + i, server);
+            }
+        }
+
+        @Override
+        public void knock(long handle, Endpoint remote, int localPort) {
+            calls.reject(handle);
+        }
+
+        @Override
+        public void connected(Object cookie, long handle, int status) {
+            if (status == Status.OK) {
+                calls.send(handle, arena.allocateFrom((String) cookie), 0, ((String) cookie).length());
+            } else {
+                failures.merge(status, 1, Integer::sum);
+            }
+        }
+
+        @Override
+        public void recv(Object cookie, long handle, MemorySegment data, long offset, int length) {
+            // Small messages arrive whole here; a short read would fail the count below, not pass it.
+            String got = data.asSlice(offset, length).getString(0);
+            calls.recvDone(handle, length);
+            if (got.equals(cookie)) {
+                echoed.incrementAndGet();
+            }
+            calls.close(handle);
+        }
+
+        @Override
+        public void dead(Object cookie, long handle, int reason) {
+            calls.close(handle);
+        }
+    }
+
+    @Test
+    void connectionsOpenedFromEachThreadStayOnTheirThreadsQueue() throws Exception {
+        Process server = TestNet.runInPeer("/usr/bin/python3", "-c", String.join("\n",
+                "import socketserver",
+                "class Echo(socketserver.BaseRequestHandler):",
+                "    def handle(self):",
+                "        d = self.request.recv(1000)",
+                "        self.request.sendall(d + b'\\0')",
+                "socketserver.ThreadingTCPServer.allow_reuse_address = True",
+                "socketserver.ThreadingTCPServer.request_queue_size = 512",
+                "s = socketserver.ThreadingTCPServer(('" + TestNet.PEER_ADDRESS + "', 9000), Echo)",
+                "s.timeout = 60",
+                "import threading, time",
+                "threading.Timer(60, s.shutdown).start()",
+                "s.serve_forever()"));
+        try {
+            Thread.sleep(500); // the server binds
+            AtomicInteger echoed = new AtomicInteger();
+            int perThread = 50;
+            InetSocketAddress peer = new InetSocketAddress(TestNet.PEER_ADDRESS, 9000);
+            List<Connector> apps = new java.util.concurrent.CopyOnWriteArrayList<>();
+            serve("native-connect", ctx -> {
+                Connector c = new Connector(ctx, peer, perThread, echoed);
+                apps.add(c);
+                return c;
+            }, 9001);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (echoed.get() < perThread * TestNet.QUEUES && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(echoed.get()).as("failed connects by status: %s", apps.stream().map(a -> a.failures).toList())
+                    .isEqualTo(perThread * TestNet.QUEUES);
+            for (int t = 0; t < dataplane.threadCount(); t++) {
+                assertThat(dataplane.counter(t, Counter.CONNECTS)).as("thread %d connects", t).isEqualTo(perThread);
+                assertThat(dataplane.counter(t, Counter.TCP_RESETS_SENT)).as("thread %d: segments of flows it does "
+                        + "not own", t).isZero();
+            }
+        } finally {
+            server.destroy();
+            server.waitFor();
+        }
     }
 
     @Test

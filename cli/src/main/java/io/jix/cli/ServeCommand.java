@@ -70,6 +70,7 @@ final class ServeCommand implements Runnable {
                 .batch(o.batch)
                 .pin(!o.noPin)
                 .checkedViews(!o.uncheckedViews)
+                .steering(o.steering())
                 .name(name);
         if (o.backend == BackendKind.KERNEL || o.threads != null) {
             builder.threads(o.threadCount()); // the native backends default to one thread per queue

@@ -2,6 +2,7 @@ package io.jix.cli;
 
 import io.jix.dataplane.BackendKind;
 import io.jix.dataplane.Idle;
+import io.jix.nic.FlowSteering;
 import io.jix.sys.Affinity;
 import java.net.InetAddress;
 import picocli.CommandLine.Option;
@@ -26,6 +27,12 @@ final class ServeOptions {
     @Option(names = "--queues", paramLabel = "N",
             description = "xdp/packet: NIC queues to use (default: all of the interface's).")
     Integer queues;
+
+    @Option(names = "--rss", defaultValue = "port-xor", paramLabel = "FUNCTION",
+            description = "xdp/packet: how the NIC spreads flows over queues, so outgoing connections pick ports "
+                    + "whose replies come back to their own thread: port-xor (the test network's emulation; "
+                    + "default) or unknown.")
+    String rss;
 
     @Option(names = "--unchecked-views",
             description = "xdp/packet: receive views are plain read-only slices, not revoked by recvDone "
@@ -57,6 +64,15 @@ final class ServeOptions {
 
     int threadCount() {
         return threads != null ? threads : Affinity.availableCpus();
+    }
+
+    /** {@code --rss} as a steering function. */
+    FlowSteering steering() {
+        return switch (rss) {
+            case "port-xor" -> FlowSteering.PORT_XOR;
+            case "unknown" -> FlowSteering.UNKNOWN;
+            default -> throw new IllegalArgumentException("--rss: port-xor or unknown, not " + rss);
+        };
     }
 
     /** The address part of {@code --address}. */

@@ -8,6 +8,7 @@ import io.jix.dataplane.loop.Backend;
 import io.jix.dataplane.loop.Counters;
 import io.jix.dataplane.loop.ElasticThread;
 import io.jix.dataplane.loop.HandleTable;
+import io.jix.nic.FlowSteering;
 import io.jix.nic.NicQueue;
 import io.jix.stack.NetStackConfig;
 import io.jix.stack.tcp.TcpConfig;
@@ -25,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * A running dataplane: one {@link ElasticThread} per configured core, each with its own backend
@@ -145,6 +147,7 @@ public final class Dataplane implements AutoCloseable {
         private byte[] nicMac;
         private boolean threadsSet;
         private boolean maxConnectionsSet;
+        private FlowSteering steering = FlowSteering.UNKNOWN;
 
         private Builder() {
         }
@@ -214,6 +217,17 @@ public final class Dataplane implements AutoCloseable {
          */
         public Builder checkedViews(boolean checked) {
             this.checkedViews = checked;
+            return this;
+        }
+
+        /**
+         * How the NIC spreads flows over its queues, for the native backends: outgoing connections
+         * pick local ports whose replies arrive on the connecting thread's own queue (default
+         * {@link FlowSteering#UNKNOWN}: any port; on a multi-queue port a reply may then reach
+         * another thread, which resets it). The test network emulates {@link FlowSteering#PORT_XOR}.
+         */
+        public Builder steering(FlowSteering steering) {
+            this.steering = java.util.Objects.requireNonNull(steering);
             return this;
         }
 
@@ -312,18 +326,18 @@ public final class Dataplane implements AutoCloseable {
                 if (!threadsSet || threads > nic.queues().size()) {
                     threads = nic.queues().size(); // one elastic thread per queue, never an idle one
                 }
-                NetStackConfig stackConfig = NetStackConfig.builder(nic.mac(), address.getHostAddress(), prefix)
-                        .batch(batch).build();
+                int queueCount = nic.queues().size();
+                Function<NicQueue, NetStackConfig> stackConfig = q -> NetStackConfig
+                        .builder(nic.mac(), address.getHostAddress(), prefix).batch(batch)
+                        .steering(steering, q.queueId(), queueCount).build();
                 int[] tcp = resolve(tcpPorts);
                 int[] udp = resolve(udpPorts);
                 // Each TCP connection block is preallocated (a few KiB): a smaller default than the kernel backend's.
                 int perThread = maxConnectionsSet ? maxConnections : NATIVE_CONNECTIONS;
                 TcpConfig tcpConfig = TcpConfig.defaults().withMaxConnections(perThread);
                 int threadCount = threads;
-                return launch(application, nic, (i, counters, t, u) -> new BypassBackend(i,
-                        nic.queuesOf(i, threadCount),
-                        stackConfig, new BypassBackend.Options(tcp, udp, perThread, 1024, checkedViews, tcpConfig),
-                        batch, counters));
+                return launch(application, nic, (i, counters, t, u) -> nic.backend(i, threadCount, stackConfig,
+                        new BypassBackend.Options(tcp, udp, perThread, 1024, checkedViews, tcpConfig), batch, counters));
             } catch (RuntimeException | Error e) {
                 nic.close();
                 throw e;

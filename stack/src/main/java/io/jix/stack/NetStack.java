@@ -105,6 +105,7 @@ public final class NetStack {
     private long now;
     private boolean announced;
     private boolean flushDeferred;
+    private ArpListener arpListener = (address, mac) -> { };
     private int ipIdent;
     private long icmpTokens;      // in units of 1/NANOS_PER_SECOND of a token
     private long icmpRefilledAt;
@@ -276,6 +277,7 @@ public final class NetStack {
                 merged = true;
                 if (arp.state(e) != ArpCache.STATIC) {
                     confirm(e, sha);
+                    arpListener.learned(spa, sha);
                 }
             }
         }
@@ -293,6 +295,7 @@ public final class NetStack {
                 arp.timer(e, t);
                 arp.used(e, false);
                 timers.schedule(t, now + config.arpReachableNanos());
+                arpListener.learned(spa, sha);
             }
         }
         if (op == 1) {
@@ -326,6 +329,46 @@ public final class NetStack {
                 Ethernet.mac(aux, 0, mac);
                 enqueue(id, off, len);
             }
+        }
+    }
+
+    /** Told what this stack learns from ARP traffic, so that the other queues of its port can learn it too. */
+    @FunctionalInterface
+    public interface ArpListener {
+        void learned(int address, long mac);
+    }
+
+    /**
+     * Tells {@code listener} every address-to-MAC mapping this stack learns or confirms from ARP
+     * traffic. With one stack per queue, the answer to one stack's request may arrive on another
+     * queue: the owner of the port's stacks passes what each learns to the others
+     * ({@link #arpLearned}).
+     */
+    public void onArpLearned(ArpListener listener) {
+        this.arpListener = java.util.Objects.requireNonNull(listener);
+    }
+
+    /**
+     * A mapping another stack of the same port learned from ARP: treated as an ARP answer seen
+     * here (creates or refreshes the entry, and releases packets held while resolving it). Static
+     * entries stay as they are; addresses outside our subnet are ignored.
+     */
+    public void arpLearned(int address, long mac) {
+        if ((address & netmask) != (ourIp & netmask) || address == ourIp) {
+            return;
+        }
+        int e = arp.find(address);
+        if (e == ArpCache.MISSING) {
+            e = arp.add(address, ArpCache.REACHABLE, mac);
+            if (e != ArpCache.MISSING) {
+                counters.increment(StackCounter.ARP_LEARNED);
+                int t = timers.allocate(KIND_ARP | e);
+                arp.timer(e, t);
+                arp.used(e, false);
+                timers.schedule(t, now + config.arpReachableNanos());
+            }
+        } else if (arp.state(e) != ArpCache.STATIC) {
+            confirm(e, mac);
         }
     }
 

@@ -29,6 +29,7 @@ import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The native backend: jix's own TCP/IP stack on NIC queues this elastic thread alone owns — IX's
@@ -91,22 +92,26 @@ public final class BypassBackend implements Backend {
     private final int epfd;
     private final int wakeFd;
     private final boolean allQueuesPollable;
+    private final ArpShare arp;
+    private long arpSeen;
     private EventBatch delivering;
     private int nextLane;
     private int nextConnectLane;
 
     /**
-     * A backend over {@code queues}, each with a stack configured from {@code stackConfig}.
+     * A backend over {@code queues}, each with a stack configured by {@code stackConfig} (given
+     * the queue, so that it knows which of the port's queues it is).
      *
      * @param thread the elastic thread's index (it is in every handle)
      */
-    public BypassBackend(int thread, List<? extends NicQueue> queues, NetStackConfig stackConfig, Options options,
-                         int batchCap, Counters counters) {
+    public BypassBackend(int thread, List<? extends NicQueue> queues, Function<NicQueue, NetStackConfig> stackConfig,
+                         Options options, int batchCap, Counters counters, ArpShare arp) {
         if (queues.isEmpty()) {
             throw new IllegalArgumentException("the native backend needs at least one NIC queue");
         }
         this.thread = thread;
         this.counters = counters;
+        this.arp = arp;
         this.batchCap = batchCap;
         this.checked = options.checkedViews();
         this.handles = new HandleTable(thread, options.maxConnections());
@@ -130,8 +135,9 @@ public final class BypassBackend implements Backend {
         long now = System.nanoTime();
         for (int i = 0; i < lanes.length; i++) {
             NicQueue q = queues.get(i);
-            NetStack stack = new NetStack(q, stackConfig, now);
+            NetStack stack = new NetStack(q, stackConfig.apply(q), now);
             stack.deferFlush(true);
+            stack.onArpLearned(arp::publish);
             Lane lane = Lane.open(i, q, stack, options.tcp(), this);
             TcpLayer tcp = lane.tcp;
             lanes[i] = lane;
@@ -208,6 +214,9 @@ public final class BypassBackend implements Backend {
     }
 
     private int pollLanes() {
+        if (arp.published() != arpSeen) {
+            arpSeen = arp.applySince(arpSeen, lanes);
+        }
         long now = System.nanoTime();
         int frames = 0;
         int n = lanes.length;

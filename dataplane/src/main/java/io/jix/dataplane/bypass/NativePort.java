@@ -1,15 +1,18 @@
 package io.jix.dataplane.bypass;
 
 import io.jix.dataplane.BackendKind;
+import io.jix.dataplane.loop.Counters;
 import io.jix.nic.NicQueue;
 import io.jix.nic.packet.PacketPort;
 import io.jix.nic.xdp.XdpConfig;
 import io.jix.nic.xdp.XdpPort;
+import io.jix.stack.NetStackConfig;
 import io.jix.sys.Interfaces;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The NIC queues a native dataplane runs on, opened once on the starting thread and dealt out to
@@ -21,6 +24,7 @@ public final class NativePort implements AutoCloseable {
     private final List<? extends NicQueue> queues;
     private final byte[] mac;
     private final AutoCloseable port;
+    private final ArpShare arp = new ArpShare();
 
     private NativePort(List<? extends NicQueue> queues, byte[] mac, AutoCloseable port) {
         this.queues = queues;
@@ -72,12 +76,18 @@ public final class NativePort implements AutoCloseable {
     }
 
     /** The queues elastic thread {@code thread} of {@code threads} owns. */
-    public List<NicQueue> queuesOf(int thread, int threads) {
+    private List<NicQueue> queuesOf(int thread, int threads) {
         List<NicQueue> mine = new ArrayList<>();
         for (int q = thread; q < queues.size(); q += threads) {
             mine.add(queues.get(q));
         }
         return mine;
+    }
+
+    /** Backend {@code thread} of {@code threads} over its share of this port's queues. */
+    public BypassBackend backend(int thread, int threads, Function<NicQueue, NetStackConfig> stackConfig,
+                                 BypassBackend.Options options, int batchCap, Counters counters) {
+        return new BypassBackend(thread, queuesOf(thread, threads), stackConfig, options, batchCap, counters, arp);
     }
 
     public byte[] mac() {
