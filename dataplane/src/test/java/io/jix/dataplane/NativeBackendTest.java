@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -262,6 +263,128 @@ class NativeBackendTest {
         }, WAIT)).isTrue();
         assertThat(firstDifference(normal.received.toByteArray(), echo)).isEqualTo(-1);
         assertThat(hoarder.acked).isEqualTo(stuckAt);
+    }
+
+    @Test
+    void aStaleHandleIsRefusedAndCounted() {
+        ConcurrentLinkedQueue<Object> outcomes = new ConcurrentLinkedQueue<>();
+        start(ctx -> new ZeroCopyEcho(ctx) {
+            long previous;
+
+            @Override
+            public void recv(Object cookie, long handle, MemorySegment data, long offset, int length) {
+                if (previous != 0) {
+                    try {
+                        calls.send(previous, data, offset, length); // the first connection's closed handle
+                        outcomes.add("accepted a stale handle");
+                    } catch (io.jix.api.BadHandleException e) {
+                        outcomes.add(e);
+                    }
+                }
+                super.recv(cookie, handle, data, offset, length);
+            }
+
+            @Override
+            public void dead(Object cookie, long handle, int reason) {
+                previous = handle;
+                super.dead(cookie, handle, reason);
+            }
+        }, true);
+        WirePeer.Conn first = peer.connect(SERVER, 7);
+        assertThat(peer.drive(first::connected, WAIT)).isTrue();
+        peer.tcp.close(first.handle);
+        assertThat(peer.drive(() -> first.dead != Integer.MIN_VALUE, WAIT)).isTrue();
+        WirePeer.Conn second = peer.connect(SERVER, 7);
+        assertThat(peer.drive(second::connected, WAIT)).isTrue();
+        peer.send(second, "after".getBytes());
+        assertThat(peer.drive(() -> second.received.size() == 5, WAIT)).isTrue();
+        assertThat(outcomes).singleElement().isInstanceOf(io.jix.api.BadHandleException.class)
+                .asString().contains("stale");
+        assertThat(dataplane.counter(Counter.BAD_HANDLES)).isEqualTo(1);
+    }
+
+    @Test
+    void sendingInALoopAgainstAFullWindowHurtsOnlyThatConnection() {
+        MemorySegment block = java.lang.foreign.Arena.global().allocate(64 * 1024);
+        AtomicLong refusals = new AtomicLong();
+        start(ctx -> new ZeroCopyEcho(ctx) {
+            @Override
+            public void recv(Object cookie, long handle, MemorySegment data, long offset, int length) {
+                if (data.get(ValueLayout.JAVA_BYTE, offset) == 'F') {
+                    calls.recvDone(handle, length);
+                    for (int i = 0; i < 10_000; i++) { // a flood: the window and send buffer fill, then every call says 0
+                        if (calls.send(handle, block, 0, block.byteSize()) == 0) {
+                            refusals.incrementAndGet();
+                        }
+                    }
+                    flooder = handle;
+                    return;
+                }
+                super.recv(cookie, handle, data, offset, length);
+            }
+
+            long flooder;
+
+            @Override
+            public void sent(Object cookie, long handle, long bytes) {
+                if (handle != flooder) {
+                    super.sent(cookie, handle, bytes);
+                }
+            }
+        }, true);
+        WirePeer.Conn flooder = peer.connect(SERVER, 7);
+        WirePeer.Conn normal = peer.connect(SERVER, 7);
+        assertThat(peer.drive(() -> flooder.connected() && normal.connected(), WAIT)).isTrue();
+        peer.holdReceived = true; // the flooder's peer never reads: its window to the server stays shut
+        peer.send(flooder, "F".getBytes());
+        assertThat(peer.drive(() -> refusals.get() > 0, WAIT)).isTrue();
+        peer.holdReceived = false;
+        byte[] message = "the neighbour is still served".getBytes();
+        peer.send(normal, message);
+        assertThat(peer.drive(() -> normal.received.size() == message.length, WAIT)).isTrue();
+        assertThat(normal.received.toByteArray()).isEqualTo(message);
+        assertThat(refusals.get()).isGreaterThan(9_000);
+    }
+
+    @Test
+    void anApplicationThatChangesMemoryAfterSendSpoilsOnlyItsOwnBytes() {
+        int size = 64 * 1024;
+        start(ctx -> new ZeroCopyEcho(ctx) {
+            final MemorySegment scratch = java.lang.foreign.Arena.ofAuto().allocate(size);
+            long careless;
+
+            @Override
+            public void recv(Object cookie, long handle, MemorySegment data, long offset, int length) {
+                if (data.get(ValueLayout.JAVA_BYTE, offset) == 'C') {
+                    careless = handle;
+                    calls.recvDone(handle, length);
+                    scratch.fill((byte) 'c');
+                    calls.send(handle, scratch, 0, size); // more than the first flight: the rest is held by reference
+                    scratch.fill((byte) '#');             // breaks the rule before the stack has sent it all
+                    return;
+                }
+                super.recv(cookie, handle, data, offset, length);
+            }
+
+            @Override
+            public void sent(Object cookie, long handle, long bytes) {
+                if (handle != careless) {
+                    super.sent(cookie, handle, bytes);
+                }
+            }
+        }, true);
+        WirePeer.Conn careless = peer.connect(SERVER, 7);
+        WirePeer.Conn careful = peer.connect(SERVER, 7);
+        assertThat(peer.drive(() -> careless.connected() && careful.connected(), WAIT)).isTrue();
+        peer.send(careless, "C".getBytes());
+        peer.send(careful, "leave me be".getBytes());
+        assertThat(peer.drive(() -> careless.received.size() == size && careful.received.size() == 11, WAIT)).isTrue();
+        String got = careless.received.toString();
+        int firstHash = got.indexOf('#');
+        assertThat(firstHash).as("bytes sent after the change carry it").isPositive();
+        assertThat(got).matches("c+#+"); // its own bytes, as they were when each left: nothing from anyone else
+        assertThat(careful.received.toString()).isEqualTo("leave me be");
+        assertThat(dataplane.counter(Counter.APP_EXCEPTIONS)).isZero();
     }
 
     @Test

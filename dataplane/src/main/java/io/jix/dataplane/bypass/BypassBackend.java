@@ -74,6 +74,7 @@ public final class BypassBackend implements Backend {
     private final long[] held;
     private final long[] outstanding; // taken by send, not yet reported sent
     private final boolean[] eofSeen;
+    private final boolean[] knocking; // announced, not yet accepted or rejected (its state may be DEAD meanwhile)
     private final boolean[] tcpAlive;
     private final int[][] slotOfTcp; // per lane: TCP slot -> our slot, or -1
     private final PendingEvents pending;
@@ -123,6 +124,7 @@ public final class BypassBackend implements Backend {
         held = new long[slots];
         outstanding = new long[slots];
         eofSeen = new boolean[slots];
+        knocking = new boolean[slots];
         tcpAlive = new boolean[slots];
         pending = new PendingEvents(Math.max(1024, 8 * batchCap));
         udpSentCookie = new Object[Math.max(1024, 8 * batchCap)];
@@ -299,7 +301,7 @@ public final class BypassBackend implements Backend {
         for (int i = 0; i < batch.size(); i++) {
             if (batch.type(i) == EventBatch.KNOCK) {
                 long h = batch.handle(i);
-                if (handles.isLive(h) && state[slotOf(h)] == KNOCKING) {
+                if (handles.isLive(h) && knocking[slotOf(h)]) {
                     reject(h); // IX's rule: a knock is answered in its batch
                 }
             }
@@ -323,6 +325,7 @@ public final class BypassBackend implements Backend {
         }
         int slot = slotOf(h);
         bind(slot, lane, c, KNOCKING);
+        knocking[slot] = true;
         int i = pending.add(EventBatch.KNOCK, h);
         pending.setAux(i, localPort);
         pending.setEndpoint(i, remoteIp, remotePort);
@@ -459,13 +462,17 @@ public final class BypassBackend implements Backend {
     @Override
     public void accept(long handle, Object c) {
         int slot = handles.slot(handle);
-        if (state[slot] != KNOCKING) {
+        if (!knocking[slot]) {
             throw new IllegalStateException("accept: connection 0x" + Long.toHexString(handle) + " is not knocking");
         }
-        state[slot] = OPEN;
+        knocking[slot] = false;
         cookie[slot] = c;
         counters.increment(Counter.ACCEPTS);
-        counters.increment(Counter.OPEN_CONNECTIONS);
+        if (state[slot] == KNOCKING) {
+            state[slot] = OPEN;
+            counters.increment(Counter.OPEN_CONNECTIONS);
+        } // else it ended before the application answered: its dead event follows
+
         // Events of this connection already in the batch being delivered were added without a cookie.
         EventBatch b = delivering;
         for (int i = 0; b != null && i < b.size(); i++) {
@@ -478,9 +485,10 @@ public final class BypassBackend implements Backend {
     @Override
     public void reject(long handle) {
         int slot = handles.slot(handle);
-        if (state[slot] != KNOCKING) {
+        if (!knocking[slot]) {
             throw new IllegalStateException("reject: connection 0x" + Long.toHexString(handle) + " is not knocking");
         }
+        knocking[slot] = false;
         counters.increment(Counter.REJECTS);
         reset(slot);
         free(slot);
@@ -601,7 +609,7 @@ public final class BypassBackend implements Backend {
     @Override
     public void close(long handle) {
         int slot = handles.slot(handle);
-        if (state[slot] == KNOCKING) {
+        if (knocking[slot]) {
             reject(handle);
             return;
         }
@@ -762,6 +770,7 @@ public final class BypassBackend implements Backend {
         held[slot] = 0;
         outstanding[slot] = 0;
         eofSeen[slot] = false;
+        knocking[slot] = false;
         handles.release(slot);
     }
 
