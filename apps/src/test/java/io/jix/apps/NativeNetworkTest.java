@@ -13,6 +13,7 @@ import io.jix.api.Status;
 import io.jix.dataplane.BackendKind;
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.Dataplane;
+import io.jix.dataplane.Idle;
 import io.jix.nic.FlowSteering;
 import io.jix.testkit.TestNetwork;
 import io.jix.testnet.TestNet;
@@ -65,7 +66,11 @@ class NativeNetworkTest {
     }
 
     private void serve(String name, Application app, int port) throws Exception {
-        dataplane = Dataplane.builder().backend(BackendKind.XDP).interfaceName(TestNet.LOCAL_IF)
+        serve(name, app, port, Idle.BACKOFF);
+    }
+
+    private void serve(String name, Application app, int port, Idle idle) throws Exception {
+        dataplane = Dataplane.builder().backend(BackendKind.XDP).idle(idle).interfaceName(TestNet.LOCAL_IF)
                 .address(InetAddress.getByName(ADDRESS)).prefix(TestNet.PREFIX).steering(FlowSteering.PORT_XOR)
                 .tcpPorts(port).udpPorts(port)
                 .name(name).start(app);
@@ -239,6 +244,32 @@ class NativeNetworkTest {
             server.destroy();
             server.waitFor();
         }
+    }
+
+    @Test
+    void anIdleBackoffDataplaneSleepsInPollAndWakesForTraffic() throws Exception {
+        serve("native-idle", EchoServer.application(), EchoServer.DEFAULT_PORT, Idle.BACKOFF);
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] ids = dataplane.elasticThreadIds();
+        Thread.sleep(500); // past the spin and yield phases
+        long cpu = 0;
+        for (long id : ids) {
+            cpu -= threads.getThreadCpuTime(id);
+        }
+        long wall = System.nanoTime();
+        Thread.sleep(2_000);
+        for (long id : ids) {
+            cpu += threads.getThreadCpuTime(id);
+        }
+        double share = (double) cpu / (System.nanoTime() - wall) / ids.length;
+        assertThat(share).as("CPU share of an idle elastic thread (sleeping in poll on its XSKs)").isLessThan(0.02);
+        // And it still answers at once.
+        String out = TestNet.execInPeer(Duration.ofSeconds(20), "/usr/bin/python3", "-c", String.join("\n",
+                "import socket",
+                "s = socket.create_connection(('" + ADDRESS + "', 7007), timeout=5)",
+                "s.sendall(b'wake up')",
+                "print(s.recv(100).decode())"));
+        assertThat(out.strip()).isEqualTo("wake up");
     }
 
     @Test
