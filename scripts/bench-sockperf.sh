@@ -3,6 +3,8 @@
 #   - Linux:            `sockperf sr` (C, epoll) in the root namespace, sleeping in epoll_wait
 #                       and busy-polling it (--timeout 0),
 #   - jix kernel/backoff and jix kernel/spin: `./jix serve sockperf --backend kernel`,
+#   - jix xdp: `./jix serve sockperf --backend xdp` — jix's own stack on the AF_XDP queues of jix0,
+#     one elastic thread owning both queues (spin with checked and unchecked views, and backoff),
 # all on the same veth link, in the same run, TCP and UDP, each client run bounded by -t.
 # Prints a Markdown table of avg/p50/p99/p99.9 in microseconds. Needs root (the test network).
 #
@@ -66,6 +68,9 @@ echo
 echo "| server | round trips | avg µs | p50 µs | p99 µs | p99.9 µs |"
 echo "|---|---|---|---|---|---|"
 jix=("$root/jix" serve sockperf --address "$addr" --port 11203 --threads 1 --duration "$limit")
+# While jix-xdp owns 198.18.0.1 the kernel never sees that address's frames, so it runs alone too.
+xdp=("$root/jix" serve sockperf --backend xdp --interface jix0 --address "$addr/24" --port 11204 --threads 1
+    --duration "$limit")
 for transport in --tcp ""; do
     name=${transport:+TCP}
     name=${name:-UDP}
@@ -80,5 +85,14 @@ for transport in --tcp ""; do
     stop
     serve "${jix[@]}" --idle spin
     measure "$name: jix kernel backend, idle spin" 11203 "$transport"
+    stop
+    serve "${xdp[@]}" --idle spin
+    measure "$name: jix xdp backend, idle spin" 11204 "$transport"
+    stop
+    serve "${xdp[@]}" --idle spin --unchecked-views
+    measure "$name: jix xdp backend, idle spin, unchecked views" 11204 "$transport"
+    stop
+    serve "${xdp[@]}" --idle backoff
+    measure "$name: jix xdp backend, idle backoff" 11204 "$transport"
     stop
 done

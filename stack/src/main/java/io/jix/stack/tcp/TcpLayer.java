@@ -96,6 +96,8 @@ public final class TcpLayer implements TransportHandler {
     public long segmentsIn;
     public long segmentsOut;
     public long retransmits;
+    /** Retransmission timeouts on established connections (each one a stall of at least an RTO). */
+    public long timeouts;
     public long badSegments;
     public long resetsSent;
     public long challengeAcks;
@@ -1464,6 +1466,7 @@ public final class TcpLayer implements TransportHandler {
                 t.rtt.onTimeout();
                 t.rttTiming = false;
                 retransmits++;
+                timeouts++;
                 t.scoreboard.clear(); // RFC 6675 §5.1
                 t.rxtNxt = t.sndUna;
                 t.dupAcks = 0;
