@@ -288,13 +288,7 @@ public final class NetStack {
             return;
         }
         if (!merged && validSender && (spa & netmask) == (ourIp & netmask)) {
-            int e = arp.add(spa, ArpCache.REACHABLE, sha);
-            if (e != ArpCache.MISSING) {
-                counters.increment(StackCounter.ARP_LEARNED);
-                int t = timers.allocate(KIND_ARP | e);
-                arp.timer(e, t);
-                arp.used(e, false);
-                timers.schedule(t, now + config.arpReachableNanos());
+            if (addReachable(spa, sha) != ArpCache.MISSING) {
                 arpListener.learned(spa, sha);
             }
         }
@@ -309,6 +303,19 @@ public final class NetStack {
             counters.increment(StackCounter.ARP_REPLIES_SENT);
             queueFrame(f, 0, ARP + ARP_LENGTH);
         }
+    }
+
+    /** A new reachable entry with its expiry timer; {@link ArpCache#MISSING} when the cache is full. */
+    private int addReachable(int address, long mac) {
+        int e = arp.add(address, ArpCache.REACHABLE, mac);
+        if (e != ArpCache.MISSING) {
+            counters.increment(StackCounter.ARP_LEARNED);
+            int t = timers.allocate(KIND_ARP | e);
+            arp.timer(e, t);
+            arp.used(e, false);
+            timers.schedule(t, now + config.arpReachableNanos());
+        }
+        return e;
     }
 
     /** An answer for entry {@code e}: reachable with {@code mac}, held packets released in order. */
@@ -359,14 +366,7 @@ public final class NetStack {
         }
         int e = arp.find(address);
         if (e == ArpCache.MISSING) {
-            e = arp.add(address, ArpCache.REACHABLE, mac);
-            if (e != ArpCache.MISSING) {
-                counters.increment(StackCounter.ARP_LEARNED);
-                int t = timers.allocate(KIND_ARP | e);
-                arp.timer(e, t);
-                arp.used(e, false);
-                timers.schedule(t, now + config.arpReachableNanos());
-            }
+            addReachable(address, mac);
         } else if (arp.state(e) != ArpCache.STATIC) {
             confirm(e, mac);
         }
@@ -381,13 +381,7 @@ public final class NetStack {
     private void learnFromIp(int src, long srcMac) {
         int e = arp.find(src);
         if (e == ArpCache.MISSING) {
-            e = arp.add(src, ArpCache.REACHABLE, srcMac);
-            if (e != ArpCache.MISSING) {
-                counters.increment(StackCounter.ARP_LEARNED);
-                int t = timers.allocate(KIND_ARP | e);
-                arp.timer(e, t);
-                timers.schedule(t, now + config.arpReachableNanos());
-            }
+            addReachable(src, srcMac);
         } else if (arp.state(e) == ArpCache.RESOLVING) {
             counters.increment(StackCounter.ARP_LEARNED);
             confirm(e, srcMac);
