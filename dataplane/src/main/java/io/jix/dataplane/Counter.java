@@ -63,7 +63,13 @@ public enum Counter {
      * Native backends: TCP resets sent — among them the answers to segments of no connection this
      * thread knows, which is what a flow steered to the wrong thread would cause.
      */
-    TCP_RESETS_SENT("tcp resets sent");
+    TCP_RESETS_SENT("tcp resets sent"),
+    /**
+     * Native backends: frames still waiting in the receive rings after each poll, summed over
+     * iterations — divided by {@link #LOOPS}, the mean queue length (IX's control plane steers by
+     * queueing delay; this is its raw material).
+     */
+    RX_BACKLOG("rx backlog (sum)");
 
     private final String label;
 

@@ -39,6 +39,14 @@ public interface NicQueue extends AutoCloseable {
     void awaitTraffic(long timeoutNanos);
 
     /**
+     * Frames known to be waiting in the receive ring after the last {@link #receive} (a lower
+     * bound, read without a syscall or a fence): the queue length the control plane steers by.
+     */
+    default int backlog() {
+        return 0;
+    }
+
+    /**
      * A descriptor that polls readable when frames may be waiting, so that a parking thread can
      * sleep in poll(2) on it and on its own wake-up descriptor at once; -1 when there is none
      * (then {@link #awaitTraffic} is the only way to wait).

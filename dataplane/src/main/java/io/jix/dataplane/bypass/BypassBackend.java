@@ -221,12 +221,17 @@ public final class BypassBackend implements Backend {
         }
         long now = System.nanoTime();
         int frames = 0;
+        int backlog = 0;
         int n = lanes.length;
         int start = nextLane;
         nextLane = start + 1 == n ? 0 : start + 1;
         for (int k = 0; k < n; k++) {
             Lane lane = lanes[(start + k) % n];
             frames += lane.stack.poll(now); // runs the TCP layer's timers too (its transport poll hook)
+            backlog += lane.queue.backlog();
+        }
+        if (backlog > 0) {
+            counters.add(Counter.RX_BACKLOG, backlog);
         }
         return frames;
     }

@@ -451,6 +451,11 @@ public final class XdpQueue implements NicQueue {
     }
 
     @Override
+    public int backlog() {
+        return Math.max(0, rx.cached - rx.local);
+    }
+
+    @Override
     public int descriptor() {
         return fd;
     }
