@@ -148,6 +148,12 @@ class NativeNetworkTest {
                 "    st[0].close()",
                 "print(exact, failed, pending)"));
         assertThat(out.strip()).as("byte-exact echoes, failures, unfinished").isEqualTo(n + " 0 0");
+        // The clients have closed; let the closing handshakes finish before the next test's dataplane
+        // takes the address (it would reset their stragglers).
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (dataplane.counter(Counter.OPEN_CONNECTIONS) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         assertThat(dataplane.counter(Counter.ACCEPTS)).isGreaterThanOrEqualTo(n);
         for (int t = 0; t < dataplane.threadCount(); t++) {
             assertThat(dataplane.counter(t, Counter.ACCEPTS)).as("connections on thread %d", t).isPositive();

@@ -28,14 +28,17 @@ public interface FlowSteering {
     FlowSteering UNKNOWN = (srcIp, srcPort, dstIp, dstPort, queues) -> queues == 1 ? 0 : ANY_QUEUE;
 
     /**
-     * {@code (srcPort ^ dstPort) & (queues - 1)}, {@code queues} a power of two: the test
-     * network's RSS emulation ({@code io.jix.testnet.TestNet}, program {@code jix_rss} on the peer's
-     * egress) for TCP and UDP over IPv4. Symmetric, so the same whichever end is "source".
+     * With {@code x} the low byte of {@code srcPort ^ dstPort}: {@code (x ^ x >> 4) & (queues - 1)},
+     * {@code queues} a power of two up to 256 — the test network's RSS emulation
+     * ({@code io.jix.testnet.TestNet}, program {@code jix_rss} on the peer's egress) for TCP and
+     * UDP over IPv4. Symmetric, so the same whichever end is "source". (The fold spreads Linux's
+     * clients, whose connect() ports are all even.)
      */
     FlowSteering PORT_XOR = (srcIp, srcPort, dstIp, dstPort, queues) -> {
-        if (queues < 1 || (queues & (queues - 1)) != 0) {
-            throw new IllegalArgumentException("PORT_XOR needs a power-of-two queue count: " + queues);
+        if (queues < 1 || queues > 256 || (queues & (queues - 1)) != 0) {
+            throw new IllegalArgumentException("PORT_XOR needs a power-of-two queue count up to 256: " + queues);
         }
-        return (srcPort ^ dstPort) & (queues - 1);
+        int x = (srcPort ^ dstPort) & 0xff;
+        return (x ^ x >> 4) & (queues - 1);
     };
 }

@@ -15,6 +15,7 @@ import static io.jix.sys.BpfAssembler.R4;
 import static io.jix.sys.BpfAssembler.R5;
 import static io.jix.sys.BpfAssembler.R6;
 import static io.jix.sys.BpfAssembler.W;
+import static io.jix.sys.BpfAssembler.RSH;
 import static io.jix.sys.BpfAssembler.XOR;
 
 import io.jix.sys.Bpf;
@@ -25,9 +26,10 @@ import io.jix.sys.BpfAssembler;
  * function of the flow, as a NIC's RSS makes its receive queue one: for IPv4 without options, not
  * a fragment, carrying TCP or UDP,
  *
- * <pre>   queue = (source port ^ destination port) &amp; (queues - 1)</pre>
+ * <pre>   x = low byte of (source port ^ destination port);  queue = (x ^ x &gt;&gt; 4) &amp; (queues - 1)</pre>
  *
- * (only the low byte of each port matters, so at most 256 queues), and queue 0 for every other
+ * (at most 256 queues; the fold matters because Linux gives connect() even ports, so the low
+ * bit alone would send every connection to one queue), and queue 0 for every other
  * frame (ARP, ICMP, IPv6, fragments). jix's {@code io.jix.nic.FlowSteering#PORT_XOR} is the same
  * function seen from the receiving side, where source and destination swap: XOR does not care.
  *
@@ -45,7 +47,7 @@ import io.jix.sys.BpfAssembler;
  *   r2 = skb->data; r3 = skb->data_end; r0 = 0
  *   if data + 38 > data_end: set                 Ethernet 14 + IPv4 20 + both ports 4
  *   ethertype 0x0800, version/IHL 0x45, fragment offset and MF zero, protocol 6 or 17, else set
- *   r0 = (data[35] ^ data[37]) &amp; (queues - 1)        low bytes of the two ports
+ *   r0 = data[35] ^ data[37]; r0 ^= r0 &gt;&gt; 4; r0 &amp;= queues - 1    low bytes of the two ports
  *   set: skb->queue_mapping = r0 + 1; return TC_ACT_OK
  * </pre>
  */
@@ -85,6 +87,7 @@ final class RssEmulation {
                 .load(B, R0, R2, 35)                                        // source port, low byte
                 .load(B, R5, R2, 37)                                        // destination port, low byte
                 .alu(XOR, R0, R5)
+                .mov(R5, R0).aluImm(RSH, R5, 4).alu(XOR, R0, R5)              // fold the high nibble in
                 .aluImm(AND, R0, queues - 1)
                 .bind(set)
                 .aluImm(ADD, R0, 1)

@@ -331,7 +331,7 @@ public final class TestNet {
                         .append(peerTxChecksum.map(on -> on ? "on" : "off").orElse("unknown"));
                 text.append("\n  ").append(PEER_IF).append(" egress: ").append(rss.map(on -> on
                         ? "RSS emulation (tc clsact + bpf " + RssEmulation.PROGRAM_NAME
-                                + "): TCP/UDP queue = (sport ^ dport) & " + (QUEUES - 1) + ", others queue 0"
+                                + "): TCP/UDP queue = fold4(sport ^ dport) & " + (QUEUES - 1) + ", others queue 0"
                         : "no RSS emulation").orElse("unknown"));
             }
             return text.toString();

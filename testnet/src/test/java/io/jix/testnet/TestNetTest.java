@@ -98,7 +98,7 @@ class TestNetTest {
                 .startsWith("test network: up")
                 .contains("namespace jix-peer: present", "198.18.0.1/24", "198.18.0.2/24",
                         "2 RX / 2 TX queues", "tx checksum offload: off",
-                        "jix1 egress: RSS emulation (tc clsact + bpf jix_rss): TCP/UDP queue = (sport ^ dport) & 1");
+                        "jix1 egress: RSS emulation (tc clsact + bpf jix_rss): TCP/UDP queue = fold4(sport ^ dport) & 1");
     }
 
     @Test

@@ -84,11 +84,12 @@ class TcpPortChoiceTest {
 
     @Test
     void portXorOnTwoQueuesGivesEachQueueThePortsThatHashToIt() {
-        // Remote port 80 is even: queue 0 gets even local ports, queue 1 odd ones, the next free in turn.
-        assertThat(synPorts(FlowSteering.PORT_XOR, 0, 2, 4, i -> 80)).containsExactly(32768, 32770, 32772, 32774);
-        assertThat(synPorts(FlowSteering.PORT_XOR, 1, 2, 4, i -> 80)).containsExactly(32769, 32771, 32773, 32775);
-        // Remote port 8081 is odd: the other way round.
-        assertThat(synPorts(FlowSteering.PORT_XOR, 0, 2, 2, i -> 8081)).containsExactly(32769, 32771);
+        // Remote port 80 (low byte 0x50: its nibbles fold to 0x5, odd): queue 0 gets the odd local
+        // ports around 32768, queue 1 the even ones, the next free in turn.
+        assertThat(synPorts(FlowSteering.PORT_XOR, 0, 2, 4, i -> 80)).containsExactly(32769, 32771, 32773, 32775);
+        assertThat(synPorts(FlowSteering.PORT_XOR, 1, 2, 4, i -> 80)).containsExactly(32768, 32770, 32772, 32774);
+        // Remote port 8081 (low byte 0x91: folds to 0x8, even): the other way round.
+        assertThat(synPorts(FlowSteering.PORT_XOR, 0, 2, 2, i -> 8081)).containsExactly(32768, 32770);
     }
 
     @Test
