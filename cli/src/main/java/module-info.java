@@ -4,6 +4,7 @@ module jix.cli {
     requires jix.apps;
     requires jix.testnet;
     requires jix.nic;
+    requires jix.loadgen;
     requires jix.sys;
     requires info.picocli;
     opens io.jix.cli to info.picocli;

@@ -1,0 +1,76 @@
+package io.jix.cli;
+
+import io.jix.testnet.TestNet;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs this command line again as a child JVM inside the test network's peer namespace ({@code ip
+ * netns exec jix-peer java ... io.jix.cli.Main ARGS}), on the same module path (or class path, under
+ * tests) as this JVM, bounded in time and ended through its own process handle.
+ */
+final class PeerJvm {
+
+    /** What the child printed and how it ended. */
+    record Outcome(int exit, String out, String err) {
+    }
+
+    private PeerJvm() {
+    }
+
+    /** The child's command line: java, its options, then {@code io.jix.cli.Main} with {@code args}. */
+    static List<String> command(List<String> jvmOptions, List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", TestNet.NAMESPACE));
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        String modulePath = System.getProperty("jdk.module.path");
+        if (modulePath != null && !modulePath.isEmpty() && PeerJvm.class.getModule().isNamed()) {
+            cmd.addAll(List.of("--enable-native-access=jix.sys,jix.dataplane,ALL-UNNAMED", "--module-path",
+                    modulePath, "-m", "jix.cli/io.jix.cli.Main"));
+        } else {
+            cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    Main.class.getName()));
+        }
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    /**
+     * Runs {@code command} to its end, at most {@code limit}; stdin is /dev/null, stdout and stderr
+     * are collected. A child still running at the limit is ended (destroy, then destroyForcibly,
+     * both through its handle) and reported as an {@link IllegalStateException}.
+     */
+    static Outcome run(List<String> command, Duration limit) throws IOException, InterruptedException {
+        Path stdout = Files.createTempFile("jix-peer-jvm", ".out");
+        Path stderr = Files.createTempFile("jix-peer-jvm", ".err");
+        try {
+            Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null")
+                    .toFile())).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+            try {
+                if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("the child JVM in " + TestNet.NAMESPACE + " (pid " + p.pid()
+                            + ") still ran after " + limit.toSeconds() + " s; stopped it");
+                }
+            } finally {
+                if (p.isAlive()) {
+                    p.destroy();
+                    if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                        p.waitFor(2, TimeUnit.SECONDS);
+                    }
+                }
+            }
+            return new Outcome(p.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
+                    Files.readString(stderr, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(stdout);
+            Files.deleteIfExists(stderr);
+        }
+    }
+}
