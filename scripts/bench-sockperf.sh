@@ -34,10 +34,16 @@ limit=$((seconds * 8 + 60))
 
 # Each server runs alone while it is measured: a spinning server left running beside the others
 # would take one of the two CPUs from them.
+gclog=/tmp/jix-bench-gc.log
 serve() { # command...; starts it, remembers its PID, gives it time to listen
-    "$@" >/tmp/jix-bench-server.log 2>&1 &
+    rm -f "$gclog"
+    JIX_JAVA_OPTS="-Xlog:gc:file=$gclog" "$@" >/tmp/jix-bench-server.log 2>&1 &
     pids=($!)
     sleep 3
+}
+
+gcs() { # garbage collections the jix server has logged so far (none for Linux's own servers)
+    if [[ -f $gclog ]]; then grep -c 'Pause' "$gclog" || true; else echo 0; fi
 }
 
 stop() {
@@ -47,7 +53,8 @@ stop() {
 }
 
 measure() { # label, port, transport flag (or empty)
-    local label=$1 port=$2 transport=$3 out
+    local label=$1 port=$2 transport=$3 out gc_before gc
+    gc_before=$(gcs)
     out=$(ip netns exec jix-peer timeout $((seconds + 20)) sockperf ping-pong -i "$addr" -p "$port" $transport \
         -t "$seconds" -m "$msg" --pps max 2>&1) || true
     local avg p50 p99 p999 n
@@ -56,17 +63,18 @@ measure() { # label, port, transport flag (or empty)
     p99=$(sed -n 's/.*percentile 99.000 = *\([0-9.]*\).*/\1/p' <<<"$out")
     p999=$(sed -n 's/.*percentile 99.900 = *\([0-9.]*\).*/\1/p' <<<"$out")
     n=$(sed -n 's/.*Valid Duration.*ReceivedMessages=\([0-9]*\).*/\1/p' <<<"$out")
+    gc=$(( $(gcs) - gc_before ))
     if [[ -z $p50 ]]; then
         echo "bench-sockperf: no result for $label; sockperf said:" >&2
         echo "$out" >&2
     fi
-    printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "${n:-?}" "${avg:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}"
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" "${n:-?}" "${avg:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}" "$gc"
 }
 
 echo "sockperf ping-pong, ${seconds} s per run, ${msg}-byte messages, client in netns jix-peer over veth"
 echo
-echo "| server | round trips | avg µs | p50 µs | p99 µs | p99.9 µs |"
-echo "|---|---|---|---|---|---|"
+echo "| server | round trips | avg µs | p50 µs | p99 µs | p99.9 µs | GCs during the run |"
+echo "|---|---|---|---|---|---|---|"
 jix=("$root/jix" serve sockperf --address "$addr" --port 11203 --threads 1 --duration "$limit")
 # While jix-xdp owns 198.18.0.1 the kernel never sees that address's frames, so it runs alone too.
 xdp=("$root/jix" serve sockperf --backend xdp --interface jix0 --address "$addr/24" --port 11204 --threads 1
