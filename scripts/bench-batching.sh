@@ -21,32 +21,12 @@ depth=${3:-4}
 size=${4:-64}
 backends=${5:-xdp kernel}
 root=$(cd "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
-lockfile=/run/lock/jix-testnet-user.lock
 
 [[ $(id -u) == 0 ]] || { echo "bench-batching: needs root for the test network" >&2; exit 1; }
 
-# Take the lock the tests take (TestNet.acquire: a POSIX lock, as Java's FileChannel.lock makes), then
-# run this script again holding it: python takes it with lockf and execs bash, which keeps the lock
-# (a POSIX lock belongs to the process and survives exec) until this script ends.
-if [[ -z ${JIX_BENCH_LOCKED:-} ]]; then
-    echo "bench-batching: waiting for the test network lock ($lockfile)" >&2
-    exec /usr/bin/python3 -c '
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
-deadline = time.monotonic() + 1200
-while True:
-    try:
-        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        break
-    except OSError:
-        if time.monotonic() > deadline:
-            sys.exit("bench-batching: " + sys.argv[1] + " held by someone else for 20 min")
-        time.sleep(0.2)
-os.set_inheritable(fd, True)
-os.environ["JIX_BENCH_LOCKED"] = str(fd)
-os.execv("/bin/bash", ["bash"] + sys.argv[2:])
-' "$lockfile" "$0" "$@"
-fi
+# shellcheck source=lib/testnet-lock.sh
+source "$root/scripts/lib/testnet-lock.sh"
+hold_testnet_lock "$0" "$@"
 
 jix=("$root/jix")
 log=$(mktemp /tmp/jix-bench-batching.XXXXXX)

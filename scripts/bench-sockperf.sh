@@ -27,6 +27,10 @@ cleanup() {
 trap cleanup EXIT
 
 [[ $(id -u) == 0 ]] || { echo "bench-sockperf: needs root for the test network" >&2; exit 1; }
+# shellcheck source=lib/testnet-lock.sh
+source "$root/scripts/lib/testnet-lock.sh"
+hold_testnet_lock "$0" "$@"
+
 command -v sockperf >/dev/null || { echo "bench-sockperf: apt-get install sockperf" >&2; exit 1; }
 
 "$root/jix" testnet up >/dev/null
