@@ -81,6 +81,7 @@ final class Tcb {
     int segmentsUnacked; // full segments received since our last ACK
     boolean ackNow;
     boolean ackPending;
+    int ackSent; // the acknowledgment number of the last segment we sent
     int lastAdvertised;
     final RttEstimator rtt = new RttEstimator();
     final LossRecovery cc; // NewReno or Cubic per TcpConfig, made once with the slot

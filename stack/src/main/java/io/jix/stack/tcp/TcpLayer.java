@@ -966,6 +966,9 @@ public final class TcpLayer implements TransportHandler {
                 }
                 t.ackNow = true;
             }
+            if (t.ackSent == t.rcvNxt && !t.ackNow) {
+                return true; // the application answered from its recv event: the answer carried the ACK
+            }
             if (n >= t.smss && ++t.segmentsUnacked >= 2) {
                 t.ackNow = true;
             }
@@ -1277,6 +1280,7 @@ public final class TcpLayer implements TransportHandler {
         t.lastAdvertised = win;
         t.rcvAdvEdge = t.rcvNxt + win;
         header(f, t, seq, t.rcvNxt, flags, win >> t.rcvShift, hl);
+        t.ackSent = t.rcvNxt;
         finishSend(f, t.remoteIp, hl + n);
         acked(t);
         if (n > 0) {
@@ -1299,6 +1303,7 @@ public final class TcpLayer implements TransportHandler {
             t.lastAdvertised = win;
             t.rcvAdvEdge = t.rcvNxt + win;
             acked(t);
+            t.ackSent = ack;
         } else {
             resetsSent++;
         }

@@ -79,6 +79,10 @@ final class TcpScript {
             @Override
             public void recv(long c, MemorySegment region, long offset, int length) {
                 events.add("recv " + length);
+                if (echo) {
+                    // Answer from inside the event, by reference to the received bytes, as a dataplane app does.
+                    tcp.send(c, region, offset, length);
+                }
             }
 
             @Override
@@ -178,6 +182,8 @@ final class TcpScript {
 
     // ---------------------------------------------------------------- app
 
+    private boolean echo;
+
     private void app(String cmd) {
         String[] a = cmd.split("\\s+");
         switch (a[0]) {
@@ -186,6 +192,7 @@ final class TcpScript {
                 tcp.listen(localPort, a.length > 2 ? Integer.parseInt(a[2]) : 16);
             }
             case "port" -> localPort = Integer.parseInt(a[1]);
+            case "echo" -> echo = true; // from now on every recv is sent back from inside the event
             case "peerport" -> peerPort = Integer.parseInt(a[1]);
             case "connect" -> {
                 peerPort = Integer.parseInt(a[1]);
