@@ -86,6 +86,31 @@ class ArpTest {
     }
 
     @Test
+    void aMappingLearnedByAnotherQueuesStackReleasesWhatThisOneHeldAndIsPublished() {
+        try (Pair p = new Pair(8)) {
+            List<String> published = new ArrayList<>();
+            p.a.onArpLearned((address, mac) -> published.add(Ipv4.toString(address) + " " + Long.toHexString(mac)));
+            int peer = Ipv4.parse("198.18.0.4");
+            for (int i = 0; i < 3; i++) {
+                p.send(p.a, peer, "h" + i); // held: no answer comes (b is not polled)
+            }
+            assertThat(p.a.counters().get(StackCounter.ARP_HELD)).isEqualTo(3);
+            // As if a sibling stack of the same port had seen b's ARP answer on its own queue:
+            p.a.arpLearned(peer, Ethernet.mac(p.wire.b().mac()));
+            p.a.arpLearned(Ipv4.parse("10.0.0.1"), 0x0200_0000_0001L); // not on our subnet: ignored
+            p.a.flush();
+            p.b.poll(p.now);
+            assertThat(p.atB).containsExactly("h0", "h1", "h2");
+            assertThat(p.a.arpLookup(peer)).isEqualTo(Ethernet.mac(p.wire.b().mac()));
+            assertThat(p.a.arpCache().find(Ipv4.parse("10.0.0.1"))).isEqualTo(ArpCache.MISSING);
+            assertThat(published).as("applying a shared entry publishes nothing again").isEmpty();
+            // What a stack learns from ARP traffic itself is published for its siblings.
+            p.run(2); // b's gratuitous ARP reaches a
+            assertThat(published).contains("198.18.0.4 " + Long.toHexString(Ethernet.mac(p.wire.b().mac())));
+        }
+    }
+
+    @Test
     void holdLimitDropsTheExcessAndUnansweredRequestsDropTheHeld() {
         try (Pair p = new Pair(3)) {
             int free = p.a.pool().available();
