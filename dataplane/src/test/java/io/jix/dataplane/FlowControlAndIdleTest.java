@@ -119,4 +119,56 @@ class FlowControlAndIdleTest {
             }
         }
     }
+
+    @Test
+    void outOfDescriptorsTheListenerPausesInsteadOfSpinningAndResumes() throws Exception {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (Dataplane d = Dataplane.builder().threads(1).pin(false).tcpPorts(0).name("emfile-test")
+                .start(ZeroCopyEcho::new)) {
+            java.util.List<java.nio.channels.FileChannel> fillers = new java.util.ArrayList<>();
+            java.nio.channels.SocketChannel client = null;
+            try {
+                // Load the socket classes first: without descriptors their initialization would fail.
+                java.nio.channels.SocketChannel.open().close();
+                threads.getThreadCpuTime(d.elasticThreadIds()[0]);
+                // Use up this process's descriptors, then free exactly one for the client's socket.
+                for (int i = 0; i < 200_000; i++) {
+                    try {
+                        fillers.add(java.nio.channels.FileChannel.open(java.nio.file.Path.of("/dev/null")));
+                    } catch (java.io.IOException e) {
+                        break;
+                    }
+                }
+                fillers.removeLast().close();
+                client = java.nio.channels.SocketChannel.open(
+                        new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), d.tcpPorts()[0]));
+                long id = d.elasticThreadIds()[0];
+                Thread.sleep(200);
+                long cpuBefore = threads.getThreadCpuTime(id);
+                long errorsBefore = d.counter(Counter.ACCEPT_ERRORS);
+                long wallBefore = System.nanoTime();
+                Thread.sleep(1_000);
+                double share = (double) (threads.getThreadCpuTime(id) - cpuBefore) / (System.nanoTime() - wallBefore);
+                long errors = d.counter(Counter.ACCEPT_ERRORS) - errorsBefore;
+                assertThat(d.counter(Counter.ACCEPT_ERRORS)).as("accepts refused for want of descriptors").isPositive();
+                assertThat(errors).as("failed accepts in one second: one per pause, not a spin").isBetween(1L, 15L);
+                assertThat(share).as("CPU share of the elastic thread meanwhile").isLessThan(0.2);
+                for (int i = 0; i < 50 && !fillers.isEmpty(); i++) {
+                    fillers.removeLast().close();
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (d.counter(Counter.ACCEPTS) == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(d.counter(Counter.ACCEPTS)).as("accepted once descriptors were free again").isEqualTo(1);
+            } finally {
+                for (var f : fillers) {
+                    f.close();
+                }
+                if (client != null) {
+                    client.close();
+                }
+            }
+        }
+    }
 }

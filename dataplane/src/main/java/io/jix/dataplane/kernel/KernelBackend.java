@@ -55,9 +55,12 @@ public final class KernelBackend implements Backend {
     private static final int MSG_TRUNC = 0x20;
     private static final long TAG_WAKEUP = -1;
     private static final long TAG_LISTEN = -1_000;
+    private static final long LISTENER_PAUSE_NANOS = 100_000_000L;
     private static final long TAG_UDP = -2_000;
     private static final int READABLE = EPOLLIN | EPOLLRDHUP;
 
+    private final long[] listenerPausedUntil; // per listener: 0, or when to listen again
+    private int pausedListeners;
     private final Syscalls sys = new Syscalls();
     private final Syscalls wakeSys = new Syscalls();
     private final Arena arena = Arena.ofShared();
@@ -148,6 +151,7 @@ public final class KernelBackend implements Backend {
         wakeFd = sys.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         sys.epollCtl(epfd, EPOLL_CTL_ADD, wakeFd, EPOLLIN, TAG_WAKEUP);
         listenFds = new int[options.tcp().length];
+        listenerPausedUntil = new long[listenFds.length];
         tcpPorts = new int[listenFds.length];
         for (int i = 0; i < listenFds.length; i++) {
             listenFds[i] = openSocket(options.tcp()[i], SOCK_STREAM);
@@ -202,6 +206,10 @@ public final class KernelBackend implements Backend {
         if (parkedCount > 0) {
             // recvDone or close may have freed buffers since, in a batch or in a task.
             resumeParked();
+        }
+        if (pausedListeners > 0) {
+            resumeListeners();
+            timeoutNanos = Math.min(timeoutNanos, LISTENER_PAUSE_NANOS);
         }
         drainUdpSent(batch);
         drainReady(batch);
@@ -292,6 +300,32 @@ public final class KernelBackend implements Backend {
         }
     }
 
+    /**
+     * Out of descriptors (EMFILE, ENFILE) or memory: the waiting connection stays queued and its
+     * listener readable, so a level-triggered epoll would report it on every wait and the loop
+     * would spin on failing accepts. Stop listening for a while instead; connections that close
+     * meanwhile free descriptors, and the kernel's backlog holds the rest.
+     */
+    private void pauseListener(int index) {
+        if (listenerPausedUntil[index] != 0) {
+            return;
+        }
+        sys.epollCtl(epfd, EPOLL_CTL_MOD, listenFds[index], 0, TAG_LISTEN - index);
+        listenerPausedUntil[index] = System.nanoTime() + LISTENER_PAUSE_NANOS;
+        pausedListeners++;
+    }
+
+    private void resumeListeners() {
+        long now = System.nanoTime();
+        for (int i = 0; i < listenFds.length; i++) {
+            if (listenerPausedUntil[i] != 0 && now - listenerPausedUntil[i] >= 0) {
+                listenerPausedUntil[i] = 0;
+                pausedListeners--;
+                sys.epollCtl(epfd, EPOLL_CTL_MOD, listenFds[i], EPOLLIN, TAG_LISTEN - i);
+            }
+        }
+    }
+
     private void onListener(int index, EventBatch batch) {
         int listener = listenFds[index];
         while (!batch.isFull()) {
@@ -299,6 +333,7 @@ public final class KernelBackend implements Backend {
             if (s < 0) {
                 if (s != -Errno.EAGAIN && s != -Errno.EINTR && s != -Errno.ECONNABORTED) {
                     counters.increment(Counter.ACCEPT_ERRORS);
+                    pauseListener(index);
                 }
                 return;
             }
