@@ -5,7 +5,10 @@ import java.lang.foreign.MemorySegment;
 /**
  * Fixed-size frames carved from one native region, named by int ids (frame {@code i} starts at
  * {@code i * frameSize}). Single owner: the elastic thread of its queue. Allocation and release
- * are a push and a pop on an int stack.
+ * are a push and a pop on an int stack. A frame may have more than one holder at a time (a TCP
+ * segment sent straight from the application's buffer is held by the TCP layer until acknowledged
+ * and by the NIC until transmitted): {@link #retain} adds one, and the frame is free again when
+ * every holder has released it.
  */
 public final class FramePool {
 
@@ -13,7 +16,7 @@ public final class FramePool {
     private final int frameSize;
     private final int count;
     private final int[] free;
-    private final boolean[] isFree;
+    private final int[] holders; // 0: free
     private int freeCount;
 
     /**
@@ -32,10 +35,9 @@ public final class FramePool {
         this.frameSize = frameSize;
         this.count = count;
         this.free = new int[count];
-        this.isFree = new boolean[count];
+        this.holders = new int[count];
         for (int i = 0; i < count; i++) {
             free[i] = count - 1 - i;
-            isFree[i] = true;
         }
         freeCount = count;
     }
@@ -46,22 +48,39 @@ public final class FramePool {
             return -1;
         }
         int f = free[--freeCount];
-        isFree[f] = false;
+        holders[f] = 1;
         return f;
     }
 
-    /** Returns a frame. Returning a free frame, or one that does not exist, is a bug and throws. */
+    /**
+     * Gives up one hold on a frame; the last one returns it to the pool. Releasing a free frame, or
+     * one that does not exist, is a bug and throws.
+     */
     public void release(int frame) {
-        if (frame < 0 || frame >= count || isFree[frame]) {
+        if (frame < 0 || frame >= count || holders[frame] == 0) {
             throw new IllegalStateException("frame " + frame + " is not allocated (double free?)");
         }
-        isFree[frame] = true;
-        free[freeCount++] = frame;
+        if (--holders[frame] == 0) {
+            free[freeCount++] = frame;
+        }
+    }
+
+    /** Adds a holder to an allocated frame: it goes back to the pool only after one more {@link #release}. */
+    public void retain(int frame) {
+        if (!isAllocated(frame)) {
+            throw new IllegalStateException("frame " + frame + " is not allocated");
+        }
+        holders[frame]++;
+    }
+
+    /** How many holders {@code frame} has (0: free). */
+    public int holders(int frame) {
+        return holders[frame];
     }
 
     /** Whether {@code frame} is a frame of this pool that is currently allocated. */
     public boolean isAllocated(int frame) {
-        return frame >= 0 && frame < count && !isFree[frame];
+        return frame >= 0 && frame < count && holders[frame] > 0;
     }
 
     /** The frame containing region offset {@code offset}, or -1 if it is outside the region. */

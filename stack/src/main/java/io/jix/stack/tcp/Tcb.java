@@ -98,6 +98,7 @@ final class Tcb {
     final MemorySegment[] segs;
     final long[] segOff;
     final int[] segLen;
+    final int[] segFrame; // the pool frame the segment lives in (sendFrame), or -1 for the application's memory
     int segHead;
     int segCount;
     long queued;       // unacknowledged + unsent application bytes
@@ -122,6 +123,7 @@ final class Tcb {
         segs = new MemorySegment[config.sendSegments()];
         segOff = new long[config.sendSegments()];
         segLen = new int[config.sendSegments()];
+        segFrame = new int[config.sendSegments()];
         int held = config.receiveBuffer() / 64 + config.oooSegments() + 8;
         heldFrame = new int[held];
         heldLeft = new int[held];

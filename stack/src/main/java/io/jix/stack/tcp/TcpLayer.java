@@ -96,6 +96,8 @@ public final class TcpLayer implements TransportHandler {
     public long segmentsIn;
     public long segmentsOut;
     public long retransmits;
+    /** Segments sent straight from the frame the application wrote them into ({@link #sendFrame}), without a copy. */
+    public long zeroCopySegments;
     /** Retransmission timeouts on established connections (each one a stall of at least an RTO). */
     public long timeouts;
     public long badSegments;
@@ -234,11 +236,55 @@ public final class TcpLayer implements TransportHandler {
         t.segs[i] = data;
         t.segOff[i] = offset;
         t.segLen[i] = take;
+        t.segFrame[i] = -1;
         t.segCount++;
         t.queued += take;
         output(t);
         stack.flush();
         return take;
+    }
+
+    /**
+     * Room in front of a {@link #sendFrame} payload for the headers: Ethernet, IPv4 and the
+     * longest TCP header (60 bytes), after the driver's headroom.
+     */
+    public static final int FRAME_PAYLOAD_OFFSET = NetStack.L4_OFFSET + 60;
+
+    /**
+     * Queues {@code length} bytes that the application wrote into pool frame {@code frame} at
+     * {@code payloadOffset} (from the frame's start; at least the driver's headroom plus
+     * {@link #FRAME_PAYLOAD_OFFSET}) — zero copy: when the data goes out as one segment, the headers
+     * are written in front of it in the same frame and the frame itself is transmitted, and again
+     * on retransmission once the NIC has given it back. All or nothing; once taken, the frame is
+     * the layer's and returns to the pool when the bytes are acknowledged or the connection ends.
+     *
+     * @return {@code length}, or 0 when the connection cannot take it now (the frame is still the caller's)
+     */
+    public int sendFrame(long conn, int frame, int payloadOffset, int length) {
+        Tcb t = tcb(conn);
+        if ((t.state != Tcb.ESTABLISHED && t.state != Tcb.CLOSE_WAIT) || t.closeRequested || length <= 0
+                || t.segCount == t.segs.length || config.sendBuffer() - t.queued < length) {
+            return 0;
+        }
+        FramePool pool = stack.pool();
+        if (!pool.isAllocated(frame) || payloadOffset < stack.headroom() + FRAME_PAYLOAD_OFFSET
+                || payloadOffset + length > pool.frameSize()) {
+            throw new IllegalArgumentException("frame " + frame + " [" + payloadOffset + ", +" + length
+                    + ") is not an allocated frame with room for the headers in front");
+        }
+        if (t.sndUna == t.sndMax && t.queued == 0 && t.lastSend != 0 && now - t.lastSend > t.rtt.rto()) {
+            t.cc.restartAfterIdle(); // RFC 5681 §4.1
+        }
+        int i = (t.segHead + t.segCount) % t.segs.length;
+        t.segs[i] = pool.region();
+        t.segOff[i] = pool.offset(frame) + payloadOffset;
+        t.segLen[i] = length;
+        t.segFrame[i] = frame;
+        t.segCount++;
+        t.queued += length;
+        output(t);
+        stack.flush();
+        return length;
     }
 
     /** The application is done with {@code bytes} of received data (in delivery order): frames go back, the window opens. */
@@ -1051,6 +1097,10 @@ public final class TcpLayer implements TransportHandler {
             if (bytes >= left) {
                 bytes -= left;
                 t.segs[i] = null;
+                if (t.segFrame[i] >= 0) {
+                    stack.release(t.segFrame[i]);
+                    t.segFrame[i] = -1;
+                }
                 t.headConsumed = 0;
                 t.segHead = (i + 1) % t.segs.length;
                 t.segCount--;
@@ -1261,6 +1311,12 @@ public final class TcpLayer implements TransportHandler {
      * @return the data bytes sent, or -1 when no frame was available
      */
     private int sendSegment(Tcb t, int seq, int n, int flags) {
+        if (n > 0) {
+            int sent = sendInPlace(t, seq, n, flags);
+            if (sent >= 0) {
+                return sent;
+            }
+        }
         Frame f = stack.allocate(txFrame);
         if (f == null) {
             return -1;
@@ -1287,6 +1343,61 @@ public final class TcpLayer implements TransportHandler {
             t.lastSend = now;
         }
         return n;
+    }
+
+    /**
+     * Sends the data at {@code seq} from the frame it already lives in, when it is the whole of a
+     * {@link #sendFrame} segment that fits in {@code n} and in one segment, and the NIC is not still
+     * holding that frame from an earlier transmission: the headers go in front of the payload, the
+     * frame gains a holder (the NIC's) and is queued. Otherwise -1, and the caller copies.
+     */
+    private int sendInPlace(Tcb t, int seq, int n, int flags) {
+        long skip = (long) (seq - t.dataStart()) + t.headConsumed;
+        int i = t.segHead;
+        int k = 0;
+        while (k < t.segCount && skip >= t.segLen[i]) {
+            skip -= t.segLen[i];
+            i = (i + 1) % t.segs.length;
+            k++;
+        }
+        if (k == t.segCount || skip != 0 || t.segFrame[i] < 0 || t.segLen[i] > n) {
+            return -1;
+        }
+        int frame = t.segFrame[i];
+        FramePool pool = stack.pool();
+        if (pool.holders(frame) != 1) {
+            return -1; // still in the NIC's hands: a retransmission this soon is copied instead
+        }
+        int len = t.segLen[i];
+        int payload = (int) (t.segOff[i] - pool.offset(frame));
+        int o = NetStack.L4_OFFSET;
+        // Options are written where the longest header would put them, then moved up to the payload.
+        Frame f = txFrame.wrap(pool, frame, payload - o - 60, o + 60 + len);
+        boolean dsack = t.dsack;
+        int optLen = dataOptions(f, t, o + 20);
+        int hl = 20 + optLen;
+        if (len > Math.min(t.peerMss + 20, stack.mtu() - 20) - hl) {
+            t.dsack = dsack; // SACK blocks left no room for the whole buffer: copy it, options and all
+            return -1;
+        }
+        if (optLen > 0) {
+            MemorySegment.copy(f.region(), f.base() + o + 20, f.region(), f.base() + o + 60 - optLen, optLen);
+        }
+        f = txFrame.wrap(pool, frame, payload - o - hl, o + hl + len);
+        if (len < n) {
+            flags &= ~TcpHeader.FIN; // more data follows this buffer
+        }
+        int win = window(t);
+        t.lastAdvertised = win;
+        t.rcvAdvEdge = t.rcvNxt + win;
+        header(f, t, seq, t.rcvNxt, flags, win >> t.rcvShift, hl);
+        t.ackSent = t.rcvNxt;
+        pool.retain(frame); // the NIC's hold, given back when the transmission completes
+        finishSend(f, t.remoteIp, hl + len);
+        acked(t);
+        t.lastSend = now;
+        zeroCopySegments++;
+        return len;
     }
 
     private void sendControl(Tcb t, int seq, int ack, int flags) {
@@ -1578,7 +1689,12 @@ public final class TcpLayer implements TransportHandler {
         }
         surrenderHeld(t);
         for (int k = 0; k < t.segCount; k++) {
-            t.segs[(t.segHead + k) % t.segs.length] = null;
+            int i = (t.segHead + k) % t.segs.length;
+            t.segs[i] = null;
+            if (t.segFrame[i] >= 0) {
+                stack.release(t.segFrame[i]);
+                t.segFrame[i] = -1;
+            }
         }
         t.segCount = 0;
         t.state = Tcb.CLOSED;
