@@ -29,6 +29,28 @@ public interface Calls {
     long connect(Object cookie, InetSocketAddress remote);
 
     /**
+     * A transmit buffer for {@code handle}'s connection, carved from the dataplane's own packet
+     * memory (on the native backends the NIC's UMEM frames, with room for the headers in front):
+     * write a reply into it and pass it to {@link #sendBuffer}, and on the native backends it
+     * leaves without being copied at all. At most one TCP segment long ({@code byteSize()}).
+     *
+     * @return the buffer, or null when none is free (the connection already holds many, or the pool is empty)
+     */
+    MemorySegment txBuffer(long handle);
+
+    /**
+     * Sends the first {@code length} bytes of a buffer from {@link #txBuffer}, all or nothing.
+     *
+     * @return {@code length} when taken — the buffer is the dataplane's from then on, and
+     *     {@code sent} reports the bytes — or 0 when the connection cannot take it now (the buffer
+     *     is still the application's: send it later, or {@link #releaseBuffer} it)
+     */
+    long sendBuffer(long handle, MemorySegment buffer, int length);
+
+    /** Gives back a buffer from {@link #txBuffer} that will not be sent. */
+    void releaseBuffer(long handle, MemorySegment buffer);
+
+    /**
      * Offers {@code length} bytes of {@code data} from {@code offset}. The memory must be native
      * (off-heap) and must not change until {@link EventConditions#sent} has reported these bytes.
      *

@@ -69,7 +69,9 @@ public enum Counter {
      * iterations — divided by {@link #LOOPS}, the mean queue length (IX's control plane steers by
      * queueing delay; this is its raw material).
      */
-    RX_BACKLOG("rx backlog (sum)");
+    RX_BACKLOG("rx backlog (sum)"),
+    /** Native backends: TCP segments sent straight from a transmit buffer's frame, without a copy. */
+    TX_ZERO_COPY("tx zero-copy segments");
 
     private final String label;
 

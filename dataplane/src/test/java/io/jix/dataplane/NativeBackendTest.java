@@ -388,6 +388,65 @@ class NativeBackendTest {
     }
 
     @Test
+    void repliesWrittenIntoTransmitBuffersLeaveWithoutACopy() {
+        BufferEcho[] app = new BufferEcho[1];
+        start(ctx -> app[0] = new BufferEcho(ctx), true);
+        WirePeer.Conn c = peer.connect(SERVER, 7);
+        assertThat(peer.drive(c::connected, WAIT)).isTrue();
+        byte[] request = new byte[1000];
+        new Random(8).nextBytes(request);
+        for (int i = 0; i < 200; i++) {
+            int before = c.received.size();
+            peer.send(c, request);
+            assertThat(peer.drive(() -> c.received.size() == before + request.length, WAIT)).isTrue();
+        }
+        byte[] got = c.received.toByteArray();
+        for (int i = 0; i < 200; i++) {
+            assertThat(Arrays.copyOfRange(got, i * 1000, (i + 1) * 1000)).isEqualTo(request);
+        }
+        assertThat(app[0].refused.get()).isZero();
+        awaitCounter(Counter.TX_ZERO_COPY, 200); // every reply was one segment sent from its own frame
+        peer.tcp.close(c.handle);
+        assertThat(peer.drive(() -> c.dead != Integer.MIN_VALUE, WAIT)).isTrue();
+    }
+
+    @Test
+    void transmitBuffersAreBoundedPerConnectionAndForeignOnesRefused() {
+        java.util.concurrent.ConcurrentLinkedQueue<Object> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        start(ctx -> new ZeroCopyEcho(ctx) {
+            @Override
+            public void recv(Object cookie, long handle, MemorySegment data, long offset, int length) {
+                int held = 0;
+                while (held < 1000 && calls.txBuffer(handle) != null) {
+                    held++; // a hoarder: never sends or returns them
+                }
+                seen.add(held);
+                try {
+                    calls.sendBuffer(handle, java.lang.foreign.Arena.ofAuto().allocate(1448), 10);
+                    seen.add("accepted a foreign buffer");
+                } catch (IllegalArgumentException e) {
+                    seen.add(e.getMessage());
+                }
+                calls.recvDone(handle, length);
+                calls.close(handle); // closing returns every buffer it held
+            }
+        }, true);
+        int[] available = new int[2];
+        for (int round = 0; round < 2; round++) {
+            WirePeer.Conn c = peer.connect(SERVER, 7);
+            assertThat(peer.drive(c::connected, WAIT)).isTrue();
+            peer.send(c, "hoard".getBytes());
+            assertThat(peer.drive(() -> c.eof, WAIT)).isTrue();
+            peer.drive(() -> false, Duration.ofMillis(300)); // let the server settle
+            available[round] = wire.a().pool().available();
+        }
+        // Each round lent 64 frames and closing gave them back: the server's pool did not shrink.
+        assertThat(available[1]).as("server pool frames free after each round").isEqualTo(available[0]);
+        assertThat(seen).containsExactly(64, "sendBuffer: not a transmit buffer this connection holds",
+                64, "sendBuffer: not a transmit buffer this connection holds");
+    }
+
+    @Test
     void datagramsAreEchoedByUdpSend() {
         start(ixevEcho(), true);
         ConcurrentLinkedQueue<String> replies = new ConcurrentLinkedQueue<>();

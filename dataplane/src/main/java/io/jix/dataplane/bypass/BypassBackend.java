@@ -75,6 +75,7 @@ public final class BypassBackend implements Backend {
     private final long[] outstanding; // taken by send, not yet reported sent
     private final boolean[] eofSeen;
     private final boolean[] knocking; // announced, not yet accepted or rejected (its state may be DEAD meanwhile)
+    private final int[] txLent;       // transmit buffers the connection holds
     private final boolean[] tcpAlive;
     private final int[][] slotOfTcp; // per lane: TCP slot -> our slot, or -1
     private final PendingEvents pending;
@@ -125,6 +126,7 @@ public final class BypassBackend implements Backend {
         outstanding = new long[slots];
         eofSeen = new boolean[slots];
         knocking = new boolean[slots];
+        txLent = new int[slots];
         tcpAlive = new boolean[slots];
         pending = new PendingEvents(Math.max(1024, 8 * batchCap));
         udpSentCookie = new Object[Math.max(1024, 8 * batchCap)];
@@ -199,6 +201,7 @@ public final class BypassBackend implements Backend {
         long drops = 0;
         long retransmits = 0;
         long resets = 0;
+        long zeroCopy = 0;
         for (Lane lane : lanes) {
             QueueCounters q = lane.queue.counters();
             rx += q.get(QueueCounter.RX_FRAMES);
@@ -207,12 +210,14 @@ public final class BypassBackend implements Backend {
                     + q.get(QueueCounter.DROP_MALFORMED);
             retransmits += lane.tcp.retransmits;
             resets += lane.tcp.resetsSent;
+            zeroCopy += lane.tcp.zeroCopySegments;
         }
         counters.set(Counter.NIC_RX_FRAMES, rx);
         counters.set(Counter.NIC_TX_FRAMES, tx);
         counters.set(Counter.NIC_DROPS, drops);
         counters.set(Counter.TCP_RETRANSMITS, retransmits);
         counters.set(Counter.TCP_RESETS_SENT, resets);
+        counters.set(Counter.TX_ZERO_COPY, zeroCopy);
     }
 
     private int pollLanes() {
@@ -564,6 +569,82 @@ public final class BypassBackend implements Backend {
         return total;
     }
 
+    // ---- transmit buffers: UMEM frames the application writes into and the stack sends in place ----
+
+    /** Most transmit buffers one connection may hold: a hoarder cannot drain its lane's pool. */
+    private static final int TX_BUFFERS_PER_CONNECTION = 64;
+
+    @Override
+    public MemorySegment txBuffer(long handle) {
+        int slot = handles.slot(handle);
+        if (!writable(slot, "txBuffer") || txLent[slot] >= TX_BUFFERS_PER_CONNECTION) {
+            return null;
+        }
+        Lane lane = lanes[laneOf[slot]];
+        int frame = lane.queue.pool().allocate();
+        if (frame < 0) {
+            return null;
+        }
+        lane.lentTo[frame] = slot;
+        txLent[slot]++;
+        return lane.txView(frame);
+    }
+
+    @Override
+    public long sendBuffer(long handle, MemorySegment buffer, int length) {
+        int slot = handles.slot(handle);
+        Lane lane = lanes[laneOf[slot]];
+        int frame = lentFrame(lane, slot, buffer, "sendBuffer");
+        if (length < 1 || length > buffer.byteSize()) {
+            throw new IllegalArgumentException("sendBuffer: length " + length + " outside 1.." + buffer.byteSize());
+        }
+        if (!writable(slot, "sendBuffer")) {
+            return 0;
+        }
+        if (lane.tcp.sendFrame(conn[slot], frame, lane.txPayload, length) != length) {
+            return 0; // the send buffer is full: still the application's
+        }
+        lane.lentTo[frame] = -1; // the stack's now; back to the pool once acknowledged
+        txLent[slot]--;
+        counters.add(Counter.TX_BYTES, length);
+        outstanding[slot] += length;
+        return length;
+    }
+
+    @Override
+    public void releaseBuffer(long handle, MemorySegment buffer) {
+        int slot = handles.slot(handle);
+        Lane lane = lanes[laneOf[slot]];
+        int frame = lentFrame(lane, slot, buffer, "releaseBuffer");
+        lane.lentTo[frame] = -1;
+        txLent[slot]--;
+        lane.queue.pool().release(frame);
+    }
+
+    private static int lentFrame(Lane lane, int slot, MemorySegment buffer, String call) {
+        int frame = lane.txFrameOf(buffer);
+        if (frame < 0 || lane.lentTo[frame] != slot) {
+            throw new IllegalArgumentException(call + ": not a transmit buffer this connection holds");
+        }
+        return frame;
+    }
+
+    /** Returns the transmit buffers a closing connection still holds. */
+    private void returnTxBuffers(int slot) {
+        if (txLent[slot] == 0) {
+            return;
+        }
+        for (Lane lane : lanes) {
+            for (int f = 0; f < lane.lentTo.length; f++) {
+                if (lane.lentTo[f] == slot) {
+                    lane.lentTo[f] = -1;
+                    lane.queue.pool().release(f);
+                }
+            }
+        }
+        txLent[slot] = 0;
+    }
+
     private boolean writable(int slot, String call) {
         return switch (state[slot]) {
             case OPEN -> tcpAlive[slot];
@@ -770,6 +851,7 @@ public final class BypassBackend implements Backend {
     }
 
     private void free(int slot) {
+        returnTxBuffers(slot);
         state[slot] = FREE;
         cookie[slot] = null;
         held[slot] = 0;

@@ -23,6 +23,11 @@ final class Lane implements TcpEvents, UdpHandler {
     TcpLayer tcp; // set once by open(): the layer calls back into this lane
     private final BypassBackend owner;
     private final MemorySegment[] views;
+    private final MemorySegment[] txViews;
+    /** For each frame: the connection slot it is lent to as a transmit buffer, or -1. */
+    final int[] lentTo;
+    /** Where a transmit buffer's payload starts in its frame: room for every header in front. */
+    final int txPayload;
     private final long frameSize;
     final Frame txFrame = new Frame();
 
@@ -41,14 +46,37 @@ final class Lane implements TcpEvents, UdpHandler {
         var pool = queue.pool();
         this.frameSize = pool.frameSize();
         this.views = new MemorySegment[pool.capacity()];
+        this.txViews = new MemorySegment[pool.capacity()];
+        this.lentTo = new int[pool.capacity()];
+        this.txPayload = queue.headroom() + TcpLayer.FRAME_PAYLOAD_OFFSET;
+        // One full segment: the MTU less IPv4, TCP and timestamp option headers (1448 on Ethernet).
+        long txSize = Math.min(frameSize - txPayload, stack.mtu() - 20 - 20 - 12);
         for (int i = 0; i < views.length; i++) {
             views[i] = pool.region().asSlice(pool.offset(i), frameSize).asReadOnly();
+            txViews[i] = pool.region().asSlice(pool.offset(i) + txPayload, txSize);
+            lentTo[i] = -1;
         }
     }
 
     /** The read-only view of frame {@code id}. */
     MemorySegment view(int id) {
         return views[id];
+    }
+
+    /** The writable transmit-buffer view of frame {@code id}. */
+    MemorySegment txView(int id) {
+        return txViews[id];
+    }
+
+    /** The frame {@code buffer} is the transmit view of, or -1. */
+    int txFrameOf(MemorySegment buffer) {
+        var pool = queue.pool();
+        long at = buffer.address() - pool.region().address() - txPayload;
+        if (at < 0 || at % frameSize != 0) {
+            return -1;
+        }
+        int id = (int) (at / frameSize);
+        return id < txViews.length && buffer.byteSize() == txViews[id].byteSize() ? id : -1;
     }
 
     /** The frame holding byte {@code offset} of the pool region. */

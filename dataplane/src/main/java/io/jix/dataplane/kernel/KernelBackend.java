@@ -92,6 +92,11 @@ public final class KernelBackend implements Backend {
     private final int[] pending;
     private final int[] status;
     private final boolean[] blockedOnWindow;
+    private final int[] txLent;      // transmit buffers lent to the slot
+    private final int[] txTail;      // buffer whose tail the kernel has not taken yet, or -1
+    private final int[] txTailOff;
+    private final int[] txTailLen;
+    private final TxBuffers tx;
     private final boolean[] rxParked;
     private final int[] readyNext;
     private final boolean[] queued;
@@ -134,6 +139,12 @@ public final class KernelBackend implements Backend {
         pending = new int[n];
         status = new int[n];
         blockedOnWindow = new boolean[n];
+        txLent = new int[n];
+        txTail = new int[n];
+        java.util.Arrays.fill(txTail, -1);
+        txTailOff = new int[n];
+        txTailLen = new int[n];
+        tx = new TxBuffers(1024);
         rxParked = new boolean[n];
         readyNext = new int[n];
         queued = new boolean[n];
@@ -253,7 +264,7 @@ public final class KernelBackend implements Backend {
         if (state[slot] != OPEN) {
             return;
         }
-        if ((ev & EPOLLOUT) != 0 && blockedOnWindow[slot]) {
+        if ((ev & EPOLLOUT) != 0 && blockedOnWindow[slot] && sendTail(slot)) {
             blockedOnWindow[slot] = false;
             setInterest(slot, rxParked[slot] ? 0 : READABLE);
             pending[slot] |= P_SENT;
@@ -557,6 +568,93 @@ public final class KernelBackend implements Backend {
         return afterSend(slot, n, total);
     }
 
+    // ---- transmit buffers: the kernel copies, so they come back once the kernel took all of them ----
+
+    /** Most transmit buffers one connection may hold. */
+    private static final int TX_BUFFERS_PER_CONNECTION = 64;
+
+    @Override
+    public MemorySegment txBuffer(long handle) {
+        int slot = handles.slot(handle);
+        requireState(slot, OPEN, "txBuffer");
+        if (txLent[slot] >= TX_BUFFERS_PER_CONNECTION) {
+            return null;
+        }
+        int b = tx.take(slot);
+        if (b < 0) {
+            return null;
+        }
+        txLent[slot]++;
+        return tx.view(b);
+    }
+
+    @Override
+    public long sendBuffer(long handle, MemorySegment buffer, int length) {
+        int slot = handles.slot(handle);
+        int b = lentBuffer(slot, buffer, "sendBuffer");
+        if (length < 1 || length > TxBuffers.SIZE) {
+            throw new IllegalArgumentException("sendBuffer: length " + length + " outside 1.." + TxBuffers.SIZE);
+        }
+        if (!writable(slot, "sendBuffer")) {
+            return 0;
+        }
+        long n = sys.send(fd[slot], tx.address(b), length, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && (n == -Errno.EAGAIN || n == -Errno.EINTR)) {
+            waitForWindow(slot);
+            return 0; // nothing taken: still the application's
+        }
+        txLent[slot]--;
+        if (n == length || n < 0) {
+            tx.give(b); // all sent, or the connection failed (afterSend reports it)
+        } else {
+            txTail[slot] = b; // the kernel took part: the rest goes first once the socket is writable
+            txTailOff[slot] = (int) n;
+            txTailLen[slot] = length - (int) n;
+        }
+        afterSend(slot, n, length);
+        return n < 0 ? 0 : length;
+    }
+
+    @Override
+    public void releaseBuffer(long handle, MemorySegment buffer) {
+        int slot = handles.slot(handle);
+        tx.give(lentBuffer(slot, buffer, "releaseBuffer"));
+        txLent[slot]--;
+    }
+
+    private int lentBuffer(int slot, MemorySegment buffer, String call) {
+        int b = tx.lentTo(slot, buffer);
+        if (b < 0 || b == txTail[slot]) {
+            throw new IllegalArgumentException(call + ": not a transmit buffer this connection holds");
+        }
+        return b;
+    }
+
+    /** Sends what is left of a partly taken transmit buffer; true when nothing is left. */
+    private boolean sendTail(int slot) {
+        int b = txTail[slot];
+        if (b < 0) {
+            return true;
+        }
+        long n = sys.send(fd[slot], tx.address(b) + txTailOff[slot], txTailLen[slot], MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            counters.add(Counter.TX_BYTES, n);
+            sentBytes[slot] += n;
+            pending[slot] |= P_SENT;
+            enqueue(slot);
+            txTailOff[slot] += (int) n;
+            txTailLen[slot] -= (int) n;
+        } else if (n < 0 && n != -Errno.EAGAIN && n != -Errno.EINTR) {
+            die(slot, statusOf((int) -n));
+        }
+        if (txTailLen[slot] == 0 || state[slot] != OPEN) {
+            txTail[slot] = -1;
+            tx.give(b);
+            return true;
+        }
+        return false;
+    }
+
     private boolean writable(int slot, String call) {
         if (state[slot] == DEAD) {
             return false;
@@ -711,6 +809,7 @@ public final class KernelBackend implements Backend {
         sys.close(wakeFd);
         sys.close(epfd);
         rx.close();
+        tx.close();
         arena.close();
     }
 
@@ -765,6 +864,11 @@ public final class KernelBackend implements Backend {
         pending[slot] = 0;
         blockedOnWindow[slot] = false;
         rxParked[slot] = false;
+        if (txLent[slot] > 0 || txTail[slot] >= 0) {
+            tx.giveAll(slot);
+            txLent[slot] = 0;
+            txTail[slot] = -1;
+        }
         handles.release(slot);
     }
 

@@ -51,6 +51,12 @@ public interface Backend extends AutoCloseable {
 
     long sendv(long handle, IoVector vector);
 
+    MemorySegment txBuffer(long handle);
+
+    long sendBuffer(long handle, MemorySegment buffer, int length);
+
+    void releaseBuffer(long handle, MemorySegment buffer);
+
     void recvDone(long handle, long bytes);
 
     void close(long handle);

@@ -77,6 +77,36 @@ final class ElasticCalls implements Calls {
     }
 
     @Override
+    public MemorySegment txBuffer(long handle) {
+        check();
+        try {
+            return backend.txBuffer(handle);
+        } catch (BadHandleException e) {
+            throw refused(e);
+        }
+    }
+
+    @Override
+    public long sendBuffer(long handle, MemorySegment buffer, int length) {
+        check();
+        try {
+            return backend.sendBuffer(handle, buffer, length);
+        } catch (BadHandleException e) {
+            throw refused(e);
+        }
+    }
+
+    @Override
+    public void releaseBuffer(long handle, MemorySegment buffer) {
+        check();
+        try {
+            backend.releaseBuffer(handle, buffer);
+        } catch (BadHandleException e) {
+            throw refused(e);
+        }
+    }
+
+    @Override
     public void recvDone(long handle, long bytes) {
         check();
         try {
