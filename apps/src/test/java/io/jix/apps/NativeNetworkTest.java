@@ -97,6 +97,33 @@ class NativeNetworkTest {
     }
 
     @Test
+    void echoOnThePacketBackendAnswersTheKernelsTcpAndUdp() throws Exception {
+        // AF_PACKET taps frames without taking them from the kernel, so jix serves an address the
+        // kernel does not have on jix0 (198.18.0.4); the kernel drops what is not for it.
+        String address = "198.18.0.4";
+        dataplane = Dataplane.builder().backend(BackendKind.PACKET).interfaceName(TestNet.LOCAL_IF)
+                .address(InetAddress.getByName(address)).prefix(TestNet.PREFIX).tcpPorts(7007).udpPorts(7007)
+                .name("packet-echo").start(EchoServer.application());
+        String out = TestNet.execInPeer(Duration.ofSeconds(30), "/usr/bin/python3", "-c", String.join("\n",
+                "import socket",
+                "got = []",
+                "for i in range(20):",
+                "    s = socket.create_connection(('" + address + "', 7007), timeout=5)",
+                "    m = b'over AF_PACKET %d' % i",
+                "    s.sendall(m)",
+                "    r = b''",
+                "    while len(r) < len(m):",
+                "        r += s.recv(100)",
+                "    s.close()",
+                "    got.append(r == m)",
+                "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                "u.settimeout(5)",
+                "u.sendto(b'a datagram', ('" + address + "', 7007))",
+                "print(sum(got), u.recvfrom(100)[0].decode())"));
+        assertThat(out.strip()).isEqualTo("20 a datagram");
+    }
+
+    @Test
     void tenThousandConcurrentConnectionsEachEchoTheirOwnRandomBytes() throws Exception {
         serve("native-echo-10k", EchoServer.application(), EchoServer.DEFAULT_PORT);
         int n = 10_000;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jix.testnet.TestNet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,6 +28,14 @@ class NicCommandTest {
             System.out.println("NicCommandTest skipped: " + why);
         }
         assumeTrue(why == null || TestNet.required(), why);
+        TestNet.acquire(); // nic bench attaches to jix0: not while another test run has sockets on it
+    }
+
+    @AfterAll
+    static void letOthersHaveTheNetwork() {
+        if (TestNet.unavailableReason() == null) {
+            TestNet.release();
+        }
     }
 
     @ParameterizedTest
@@ -34,7 +43,7 @@ class NicCommandTest {
     void benchOffersReceivesAndPrintsTheTable(String backend) {
         CliTest.Run r = CliTest.run("nic", "bench", "--backend", backend, "--seconds", "1");
         if (r.status() != 0) {
-            // Other tests share the test network and may take it down under us; the bench repairs it on a retry.
+            // The bench brings the network up itself; a first run right after another test took it down may race it.
             System.out.println("nic bench --backend " + backend + " failed once, retrying: " + r.err().strip());
             r = CliTest.run("nic", "bench", "--backend", backend, "--seconds", "1");
         }
