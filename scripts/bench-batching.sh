@@ -13,12 +13,7 @@
 #
 # Usage: scripts/bench-batching.sh [SECONDS] [CONNECTIONS] [DEPTH] [SIZE] [BACKENDS]
 #   defaults: 5 s per point, 64 connections x depth 4, 64-byte messages, "xdp kernel"
-# SERVER_CPU_PERCENT=N (environment) puts the server under a CFS quota of N % of one CPU (a cgroup
-# v1 "cpu" group, jix-bench-server): on 2 vCPUs that is how the server, not the generator, becomes
-# the bottleneck, which is what IX's batching figure needs.
 set -euo pipefail
-server_cpu=${SERVER_CPU_PERCENT:-}
-cgroup=/sys/fs/cgroup/cpu/jix-bench-server
 
 seconds=${1:-5}
 connections=${2:-64}
@@ -47,7 +42,6 @@ stop_server() {
 
 cleanup() {
     stop_server
-    [[ -d $cgroup ]] && rmdir "$cgroup" 2>/dev/null || true
     "${jix[@]}" testnet down >/dev/null 2>&1 || true
     rm -f -- "$log" "$log".*
 }
@@ -68,12 +62,6 @@ start_server() {
     fi
     "${jix[@]}" "${args[@]}" >"$log.server" 2>&1 &
     server_pid=$!
-    if [[ -n $server_cpu ]]; then
-        mkdir -p "$cgroup"
-        echo 100000 >"$cgroup/cpu.cfs_period_us"
-        echo $((server_cpu * 1000)) >"$cgroup/cpu.cfs_quota_us"
-        echo "$server_pid" >"$cgroup/cgroup.procs" # ./jix execs the JVM: same process, all its threads
-    fi
     stats=""
     for _ in $(seq 100); do
         stats=$(sed -n 's/^jix: counters in \(.*\.stats\) .*/\1/p' "$log.server")
@@ -116,7 +104,7 @@ cpus_busy_note() { # milliseconds other processes used during the last point
     python3 "$root/scripts/lib/cpu-others.py" since "$log.cpu" $$
 }
 
-echo "echo server: ./jix serve echo --backend B --idle spin --threads 1 --batch CAP (address 198.18.0.1, jix0)${server_cpu:+, limited to $server_cpu % of one CPU}"
+echo "echo server: ./jix serve echo --backend B --idle spin --threads 1 --batch CAP (address 198.18.0.1, jix0)"
 echo "generator:   ./jix bench echo --in-peer --connections $connections --depth $depth --size $size" \
     "--warmup 1 --duration $seconds (one thread)"
 echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, Linux $(uname -r)"
