@@ -62,7 +62,6 @@ public final class BypassBackend implements Backend {
     /** Longest a parked thread sleeps: the stacks' own timers (delayed ACK, RTO) need a look. */
     private static final long MAX_PARK_NANOS = 10_000_000L;
 
-    private final int thread;
     private final Counters counters;
     private final int batchCap;
     private final Lane[] lanes;
@@ -111,7 +110,6 @@ public final class BypassBackend implements Backend {
         if (queues.isEmpty()) {
             throw new IllegalArgumentException("the native backend needs at least one NIC queue");
         }
-        this.thread = thread;
         this.counters = counters;
         this.arp = arp;
         this.batchCap = batchCap;
