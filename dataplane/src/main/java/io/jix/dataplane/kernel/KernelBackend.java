@@ -576,6 +576,9 @@ public final class KernelBackend implements Backend {
     @Override
     public MemorySegment txBuffer(long handle) {
         int slot = handles.slot(handle);
+        if (state[slot] == DEAD) {
+            return null; // as the native backends: nothing more can be sent
+        }
         requireState(slot, OPEN, "txBuffer");
         if (txLent[slot] >= TX_BUFFERS_PER_CONNECTION) {
             return null;
