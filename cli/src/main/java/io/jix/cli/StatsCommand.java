@@ -73,7 +73,11 @@ final class StatsCommand implements Callable<Integer> {
     private List<StatsFile> open() throws IOException {
         List<StatsFile> result = new ArrayList<>();
         if (file != null) {
-            result.add(StatsFile.open(file));
+            try {
+                result.add(StatsFile.open(file));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read stats file " + file + ": " + e.getMessage(), e);
+            }
             return result;
         }
         Path dir = StatsFile.directory();
