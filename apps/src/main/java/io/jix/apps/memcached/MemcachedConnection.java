@@ -35,7 +35,8 @@ final class MemcachedConnection extends EvConnection {
             PREPEND = bytes("prepend"), CAS = bytes("cas"), INCR = bytes("incr"), DECR = bytes("decr"),
             DELETE = bytes("delete"), TOUCH = bytes("touch"), FLUSH_ALL = bytes("flush_all"),
             VERSION = bytes("version"), VERBOSITY = bytes("verbosity"), STATS = bytes("stats"), QUIT = bytes("quit"),
-            MN = bytes("mn"), NOREPLY = bytes("noreply"), RESET = bytes("reset"), ZERO = bytes("0");
+            MN = bytes("mn"), MG = bytes("mg"), MS = bytes("ms"), MD = bytes("md"), MA = bytes("ma"),
+            ME = bytes("me"), NOREPLY = bytes("noreply"), RESET = bytes("reset"), ZERO = bytes("0");
 
     static final MemorySegment R_STORED = text("STORED\r\n"), R_NOT_STORED = text("NOT_STORED\r\n"),
             R_EXISTS = text("EXISTS\r\n"), R_NOT_FOUND = text("NOT_FOUND\r\n"), R_DELETED = text("DELETED\r\n"),
@@ -53,7 +54,12 @@ final class MemcachedConnection extends EvConnection {
             R_NO_MEMORY = text("SERVER_ERROR out of memory storing object\r\n"),
             R_NO_MEMORY_ARITH = text("SERVER_ERROR out of memory\r\n"),
             R_TOO_MANY = text("ERROR Too many open connections\r\n"),
-            R_CRLF = text("\r\n");
+            R_EN = text("EN\r\n"),
+            R_INVALID_FLAG = text("CLIENT_ERROR invalid flag\r\n"),
+            R_BAD_TOKEN = text("CLIENT_ERROR bad token in command line format\r\n"),
+            R_OPAQUE_TOO_LONG = text("CLIENT_ERROR opaque token too long\r\n"),
+            R_BAD_MODE = text("CLIENT_ERROR invalid mode for ms M token\r\n"),
+            R_BAD_MODE_MA = text("CLIENT_ERROR invalid mode for ma M token\r\n");
 
     private final Worker w;
     private final MemcachedStore store;
@@ -271,8 +277,21 @@ final class MemcachedConnection extends EvConnection {
             stats(d, n);
         } else if (token(d, 0, QUIT)) {
             end();
-        } else if (token(d, 0, MN) && n == 1) {
+        } else if (token(d, 0, MN)) {
             reply(R_MN);
+        } else if (n >= 2 && w.tokenLength[1] > MemcachedStore.MAX_KEY && (token(d, 0, MG) || token(d, 0, MS)
+                || token(d, 0, MD) || token(d, 0, MA) || token(d, 0, ME))) {
+            reply(R_BAD_FORMAT);
+        } else if (token(d, 0, MG) && n >= 2) {
+            return metaGet(d, n, consumed);
+        } else if (token(d, 0, MS) && n >= 2) {
+            return metaSet(d, start, n, consumed, avail);
+        } else if (token(d, 0, MD) && n >= 2) {
+            metaDelete(d, n);
+        } else if (token(d, 0, MA) && n >= 2) {
+            metaArithmetic(d, n);
+        } else if (token(d, 0, ME) && n >= 2) {
+            metaDebug(d, n);
         } else {
             reply(R_ERROR);
         }
@@ -490,6 +509,387 @@ final class MemcachedConnection extends EvConnection {
             default -> reply(R_NO_MEMORY);
         }
         return need;
+    }
+
+    // ---- meta commands ----
+
+    private static final int META_V = 1, META_Q = 2, META_K = 4, META_C = 8, META_F = 16, META_S = 32, META_T = 64;
+
+    /** The flag tokens of a meta command, from token {@code first}: which were asked for, their arguments. */
+    private int metaFlags;
+    private long metaTtl;
+    private boolean metaHasTtl;
+    private long metaCas;
+    private boolean metaHasCas;
+    private long metaClientFlags;
+    private long metaDelta;
+    private long metaInitial;
+    private long metaVivify;
+    private boolean metaHasVivify;
+    private int metaMode;
+    private int metaOpaque = -1; // token index of O, or -1
+
+    /**
+     * Reads the flags of a meta command. {@code allowed} lists the letters this command takes.
+     *
+     * @return null when valid, else the error reply
+     */
+    private MemorySegment metaParse(MemorySegment d, int first, int n, String allowed) {
+        metaFlags = 0;
+        metaHasTtl = false;
+        metaHasCas = false;
+        metaHasVivify = false;
+        metaClientFlags = 0;
+        metaDelta = 1;
+        metaInitial = 0;
+        metaMode = 0;
+        metaOpaque = -1;
+        for (int i = first; i < n; i++) {
+            long at = w.tokenAt[i];
+            int length = w.tokenLength[i];
+            char flag = (char) d.get(BYTE, at);
+            if (allowed.indexOf(flag) < 0) {
+                return R_INVALID_FLAG;
+            }
+            long arg = at + 1;
+            int argLength = length - 1;
+            switch (flag) {
+                case 'v' -> metaFlags |= META_V;
+                case 'q' -> metaFlags |= META_Q;
+                case 'k' -> metaFlags |= META_K;
+                case 'c' -> metaFlags |= META_C;
+                case 'f' -> metaFlags |= META_F;
+                case 's' -> metaFlags |= META_S;
+                case 't' -> metaFlags |= META_T;
+                case 'O' -> {
+                    if (argLength > 32) {
+                        return R_OPAQUE_TOO_LONG;
+                    }
+                    metaOpaque = i;
+                }
+                case 'T' -> {
+                    if (!Numbers.okSigned(d, arg, argLength)) {
+                        return R_BAD_TOKEN;
+                    }
+                    metaTtl = Numbers.parseSigned(d, arg, argLength);
+                    metaHasTtl = true;
+                }
+                case 'N' -> {
+                    if (!Numbers.okSigned(d, arg, argLength)) {
+                        return R_BAD_TOKEN;
+                    }
+                    metaVivify = Numbers.parseSigned(d, arg, argLength);
+                    metaHasVivify = true;
+                }
+                case 'C' -> {
+                    if (!Numbers.ok(d, arg, argLength)) {
+                        return R_BAD_TOKEN;
+                    }
+                    metaCas = Numbers.parseUnsigned(d, arg, argLength);
+                    metaHasCas = true;
+                }
+                case 'F' -> {
+                    if (!Numbers.ok(d, arg, argLength) || Numbers.parseUnsigned(d, arg, argLength) > 0xffffffffL) {
+                        return R_BAD_TOKEN;
+                    }
+                    metaClientFlags = Numbers.parseUnsigned(d, arg, argLength);
+                }
+                case 'D' -> {
+                    if (!Numbers.ok(d, arg, argLength)) {
+                        return R_BAD_DELTA;
+                    }
+                    metaDelta = Numbers.parseUnsigned(d, arg, argLength);
+                }
+                case 'J' -> {
+                    if (!Numbers.ok(d, arg, argLength)) {
+                        return R_BAD_TOKEN;
+                    }
+                    metaInitial = Numbers.parseUnsigned(d, arg, argLength);
+                }
+                case 'M' -> {
+                    if (argLength != 1) {
+                        return R_BAD_MODE;
+                    }
+                    metaMode = d.get(BYTE, arg);
+                }
+                default -> {
+                    return R_INVALID_FLAG;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Appends the requested return flags, in the order they were asked for, to the line at {@code at}. */
+    private int metaReturnFlags(MemorySegment d, int first, int n, int at, long key, int keyLength) {
+        MemorySegment l = w.line;
+        for (int i = first; i < n; i++) {
+            long t = w.tokenAt[i];
+            char flag = (char) d.get(BYTE, t);
+            switch (flag) {
+                case 'c' -> {
+                    at = put(l, at, " c");
+                    at += Numbers.format(w.found.cas, l, at);
+                }
+                case 'f' -> {
+                    at = put(l, at, " f");
+                    at += Numbers.format(w.found.flags & 0xffffffffL, l, at);
+                }
+                case 's' -> {
+                    at = put(l, at, " s");
+                    at += Numbers.format(w.found.length, l, at);
+                }
+                case 't' -> {
+                    at = put(l, at, " t");
+                    long deadline = w.found.deadline;
+                    if (deadline == 0) {
+                        at = put(l, at, "-1");
+                    } else {
+                        long left = Math.max(0, (deadline - w.shared.clock.getAsLong() + 999) / 1000);
+                        at += Numbers.format(left, l, at);
+                    }
+                }
+                case 'k' -> {
+                    at = put(l, at, " k");
+                    MemorySegment.copy(d, key, l, at, keyLength);
+                    at += keyLength;
+                }
+                case 'O' -> {
+                    l.set(BYTE, at++, (byte) ' ');
+                    MemorySegment.copy(d, t, l, at, w.tokenLength[i]);
+                    at += w.tokenLength[i];
+                }
+                default -> {
+                }
+            }
+        }
+        return at;
+    }
+
+    private int metaLine(MemorySegment d, String code, int first, int n, long key, int keyLength) {
+        int at = put(w.line, 0, code);
+        at = metaReturnFlags(d, first, n, at, key, keyLength);
+        w.line.set(BYTE, at++, (byte) '\r');
+        w.line.set(BYTE, at++, (byte) '\n');
+        return at;
+    }
+
+    private int metaGet(MemorySegment d, int n, int consumed) {
+        long key = w.tokenAt[1];
+        int keyLength = w.tokenLength[1];
+        MemorySegment error = metaParse(d, 2, n, "vqkcfstOT");
+        if (error != null) {
+            resumeAt = -1;
+            reply(error);
+            return consumed;
+        }
+        boolean touch = metaHasTtl;
+        long deadline = touch ? store.deadline(metaTtl) : 0;
+        int status = store.get(d, key, keyLength, touch, deadline, w.value, w.found);
+        long skip = 0;
+        if (resumeAt >= 0) {
+            if (status != MemcachedStore.HIT || w.found.cas != resumeCas) {
+                resumeAt = -1;
+                end();
+                return consumed;
+            }
+            skip = resumeSent;
+            resumeAt = -1;
+        } else {
+            count(touch ? Stat.cmd_touch : Stat.cmd_get);
+            count(status == MemcachedStore.HIT ? Stat.get_hits : Stat.get_misses);
+        }
+        if (status != MemcachedStore.HIT) {
+            if ((metaFlags & META_Q) == 0) {
+                reply(R_EN);
+            }
+            return consumed;
+        }
+        if ((metaFlags & META_V) == 0) {
+            reply(w.line, metaLine(d, "HD", 2, n, key, keyLength));
+            return consumed;
+        }
+        int at = put(w.line, 0, "VA ");
+        at += Numbers.format(w.found.length, w.line, at);
+        at = metaReturnFlags(d, 2, n, at, key, keyLength);
+        w.line.set(BYTE, at++, (byte) '\r');
+        w.line.set(BYTE, at++, (byte) '\n');
+        int length = w.found.length;
+        w.value.set(BYTE, length, (byte) '\r');
+        w.value.set(BYTE, length + 1, (byte) '\n');
+        long sent = emit(w.line, at, w.value, length + 2, skip);
+        if (sent < at + length + 2L) {
+            resumeAt = 0;
+            resumeSent = sent;
+            resumeCas = w.found.cas;
+            return 0;
+        }
+        return consumed;
+    }
+
+    private int metaSet(MemorySegment d, long start, int n, int consumed, int avail) {
+        long key = w.tokenAt[1];
+        int keyLength = w.tokenLength[1];
+        if (n < 3 || keyLength > MemcachedStore.MAX_KEY || !Numbers.ok(d, w.tokenAt[2], w.tokenLength[2])
+                || Numbers.parseUnsigned(d, w.tokenAt[2], w.tokenLength[2]) > Integer.MAX_VALUE - 2) {
+            reply(R_BAD_FORMAT);
+            return consumed;
+        }
+        long bytes = Numbers.parseUnsigned(d, w.tokenAt[2], w.tokenLength[2]);
+        MemorySegment error = metaParse(d, 3, n, "qkcOTCFM");
+        int mode = MemcachedStore.SET;
+        if (error == null) {
+            switch (metaMode) {
+                case 0, 'S', 's' -> mode = metaHasCas ? MemcachedStore.CAS : MemcachedStore.SET;
+                case 'E', 'e' -> mode = MemcachedStore.ADD;
+                case 'A', 'a' -> mode = MemcachedStore.APPEND;
+                case 'P', 'p' -> mode = MemcachedStore.PREPEND;
+                case 'R', 'r' -> mode = MemcachedStore.REPLACE;
+                default -> error = R_BAD_MODE;
+            }
+        }
+        if (error == null && bytes > store.itemLimit()) {
+            error = R_TOO_LARGE;
+        }
+        if (error != null) {
+            reply(error);
+            swallow = bytes + 2; // the data block follows regardless
+            return consumed;
+        }
+        int need = consumed + (int) bytes + 2;
+        if (avail < need) {
+            return 0;
+        }
+        long data = start + consumed;
+        if (d.get(BYTE, data + bytes) != '\r' || d.get(BYTE, data + bytes + 1) != '\n') {
+            reply(R_BAD_CHUNK);
+            return need;
+        }
+        count(Stat.cmd_set);
+        int status = store.store(mode, d, key, keyLength, (int) metaClientFlags,
+                metaHasTtl ? store.deadline(metaTtl) : 0, d, data, (int) bytes, metaCas, w.found);
+        String code;
+        switch (status) {
+            case MemcachedStore.STORED -> code = "HD";
+            case MemcachedStore.NOT_STORED -> code = "NS";
+            case MemcachedStore.EXISTS -> code = "EX";
+            case MemcachedStore.NOT_FOUND -> code = "NF";
+            case MemcachedStore.TOO_LARGE -> {
+                reply(R_TOO_LARGE);
+                return need;
+            }
+            default -> {
+                reply(R_NO_MEMORY);
+                return need;
+            }
+        }
+        if (status != MemcachedStore.STORED || (metaFlags & META_Q) == 0) {
+            reply(w.line, metaLine(d, code, 3, n, key, keyLength));
+        }
+        return need;
+    }
+
+    private void metaDelete(MemorySegment d, int n) {
+        long key = w.tokenAt[1];
+        int keyLength = w.tokenLength[1];
+        MemorySegment error = metaParse(d, 2, n, "qkOC");
+        if (error != null) {
+            reply(error);
+            return;
+        }
+        int status = store.delete(d, key, keyLength, metaHasCas ? metaCas : 0);
+        count(status == MemcachedStore.DELETED ? Stat.delete_hits : Stat.delete_misses);
+        String code = status == MemcachedStore.DELETED ? "HD" : status == MemcachedStore.EXISTS ? "EX" : "NF";
+        if (status != MemcachedStore.DELETED || (metaFlags & META_Q) == 0) {
+            reply(w.line, metaLine(d, code, 2, n, key, keyLength));
+        }
+    }
+
+    private void metaArithmetic(MemorySegment d, int n) {
+        long key = w.tokenAt[1];
+        int keyLength = w.tokenLength[1];
+        MemorySegment error = metaParse(d, 2, n, "qkOtcvNJDMT");
+        boolean increment = true;
+        if (error == null) {
+            switch (metaMode) {
+                case 0, 'I', 'i', '+' -> increment = true;
+                case 'D', 'd', '-' -> increment = false;
+                default -> error = R_BAD_MODE_MA;
+            }
+        }
+        if (error != null) {
+            reply(error);
+            return;
+        }
+        int status = store.arithmetic(d, key, keyLength, increment, metaDelta, w.value, w.found);
+        if (status == MemcachedStore.NOT_FOUND && metaHasVivify) {
+            // Created with the initial value (J, default 0) and N's lifetime, not counted as a change.
+            int digits = Numbers.format(metaInitial, w.value, 0);
+            int stored = store.store(MemcachedStore.ADD, d, key, keyLength, 0, store.deadline(metaVivify), w.value, 0,
+                    digits, 0, w.found);
+            status = stored == MemcachedStore.STORED ? MemcachedStore.STORED
+                    : store.arithmetic(d, key, keyLength, increment, metaDelta, w.value, w.found);
+            if (stored == MemcachedStore.STORED) {
+                w.found.length = digits;
+            }
+        } else if (status == MemcachedStore.STORED && metaHasTtl) {
+            store.touch(d, key, keyLength, store.deadline(metaTtl));
+        }
+        boolean hit = status == MemcachedStore.STORED;
+        count(increment ? (hit ? Stat.incr_hits : Stat.incr_misses) : (hit ? Stat.decr_hits : Stat.decr_misses));
+        switch (status) {
+            case MemcachedStore.STORED -> {
+                if ((metaFlags & META_V) != 0) {
+                    int length = w.found.length;
+                    int at = put(w.line, 0, "VA ");
+                    at += Numbers.format(length, w.line, at);
+                    at = metaReturnFlags(d, 2, n, at, key, keyLength);
+                    w.line.set(BYTE, at++, (byte) '\r');
+                    w.line.set(BYTE, at++, (byte) '\n');
+                    MemorySegment.copy(w.value, 0, w.line, at, length);
+                    at += length;
+                    w.line.set(BYTE, at++, (byte) '\r');
+                    w.line.set(BYTE, at++, (byte) '\n');
+                    reply(w.line, at);
+                } else if ((metaFlags & META_Q) == 0) {
+                    reply(w.line, metaLine(d, "HD", 2, n, key, keyLength));
+                }
+            }
+            case MemcachedStore.NOT_FOUND -> reply(w.line, metaLine(d, "NF", 2, n, key, keyLength));
+            case MemcachedStore.NON_NUMERIC -> reply(R_NON_NUMERIC);
+            default -> reply(R_NO_MEMORY_ARITH);
+        }
+    }
+
+    private void metaDebug(MemorySegment d, int n) {
+        if (n != 2) {
+            reply(R_ERROR);
+            return;
+        }
+        long key = w.tokenAt[1];
+        int keyLength = w.tokenLength[1];
+        if (store.get(d, key, keyLength, false, 0, w.value, w.found) != MemcachedStore.HIT) {
+            reply(R_EN);
+            return;
+        }
+        MemorySegment l = w.line;
+        int at = put(l, 0, "ME ");
+        MemorySegment.copy(d, key, l, at, keyLength);
+        at += keyLength;
+        at = put(l, at, " exp=");
+        if (w.found.deadline == 0) {
+            at = put(l, at, "-1");
+        } else {
+            at += Numbers.format(Math.max(0, (w.found.deadline - w.shared.clock.getAsLong()) / 1000), l, at);
+        }
+        at = put(l, at, " cas=");
+        at += Numbers.format(w.found.cas, l, at);
+        at = put(l, at, " cls=");
+        at += Numbers.format(w.found.itemClass + 1, l, at);
+        at = put(l, at, " size=");
+        at += Numbers.format(MemcachedStore.HEADER + keyLength + w.found.length, l, at);
+        at = put(l, at, "\r\n");
+        reply(l, at);
     }
 
     // ---- the rest ----

@@ -190,17 +190,14 @@ public final class MemcachedStore {
             }
             if (touch) {
                 memory.set(LONG, item + EXPIRY, deadline);
-                if (expired(item, clock.getAsLong())) {
-                    remove(item, hash);
-                    return NOT_FOUND;
-                }
             }
             memory.set(BYTE, item + ACCESSED, (byte) 1);
             int length = memory.get(INT, item + LENGTH);
             MemorySegment.copy(memory, valueAt(item), dest, 0, length);
-            out.flags = memory.get(INT, item + FLAGS);
-            out.cas = memory.get(LONG, item + CAS_ID);
-            out.length = length;
+            describe(item, out);
+            if (touch && expired(item, clock.getAsLong())) {
+                remove(item, hash); // touched into the past: this fetch still sees it, as memcached's does
+            }
             return HIT;
         } finally {
             unlockStripe(stripe);
@@ -215,6 +212,12 @@ public final class MemcachedStore {
      */
     public int store(int mode, MemorySegment key, long keyOffset, int keyLength, int flags, long deadline,
                      MemorySegment data, long dataOffset, int dataLength, long casUnique) {
+        return store(mode, key, keyOffset, keyLength, flags, deadline, data, dataOffset, dataLength, casUnique, null);
+    }
+
+    /** {@link #store}, and the new item's metadata into {@code out} (if not null) when stored. */
+    public int store(int mode, MemorySegment key, long keyOffset, int keyLength, int flags, long deadline,
+                     MemorySegment data, long dataOffset, int dataLength, long casUnique, Found out) {
         int hash = hash(key, keyOffset, keyLength);
         int stripe = lockStripe(hash);
         try {
@@ -278,6 +281,9 @@ public final class MemcachedStore {
                 remove(old, hash);
             }
             link(item, hash);
+            if (out != null) {
+                describe(item, out);
+            }
             return STORED;
         } finally {
             unlockStripe(stripe);
@@ -286,12 +292,24 @@ public final class MemcachedStore {
 
     /** @return {@link #DELETED} or {@link #NOT_FOUND} */
     public int delete(MemorySegment key, long keyOffset, int keyLength) {
+        return delete(key, keyOffset, keyLength, 0);
+    }
+
+    /**
+     * Deletes if the item's CAS unique is {@code casUnique} (0: whatever it is).
+     *
+     * @return {@link #DELETED}, {@link #EXISTS} (another CAS) or {@link #NOT_FOUND}
+     */
+    public int delete(MemorySegment key, long keyOffset, int keyLength, long casUnique) {
         int hash = hash(key, keyOffset, keyLength);
         int stripe = lockStripe(hash);
         try {
             long item = find(hash, key, keyOffset, keyLength);
             if (item < 0) {
                 return NOT_FOUND;
+            }
+            if (casUnique != 0 && memory.get(LONG, item + CAS_ID) != casUnique) {
+                return EXISTS;
             }
             remove(item, hash);
             return DELETED;
@@ -366,6 +384,10 @@ public final class MemcachedStore {
                 remove(item, hash);
                 link(fresh, hash);
             }
+            long current = find(hash, key, keyOffset, keyLength);
+            if (current >= 0) {
+                describe(current, out);
+            }
             out.length = digits;
             return STORED;
         } finally {
@@ -399,11 +421,22 @@ public final class MemcachedStore {
         return t;
     }
 
-    /** A hit's metadata, filled by {@link #get} and {@link #arithmetic}. */
+    private void describe(long item, Found out) {
+        out.flags = memory.get(INT, item + FLAGS);
+        out.cas = memory.get(LONG, item + CAS_ID);
+        out.length = memory.get(INT, item + LENGTH);
+        out.deadline = memory.get(LONG, item + EXPIRY);
+        out.itemClass = memory.get(BYTE, item + CLASS);
+    }
+
+    /** An item's metadata, filled by {@link #get}, {@link #arithmetic} and a successful {@link #store}. */
     public static final class Found {
         public int flags;
         public long cas;
         public int length;
+        /** ms since the epoch; 0 = never. */
+        public long deadline;
+        public int itemClass;
 
         /** An empty holder, reused for every lookup of one thread. */
         public Found() {

@@ -15,7 +15,8 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * Steady-state set, get (hit and miss), incr and delete allocate nothing on the elastic thread:
+ * Steady-state set, get (hit and miss), incr, delete and the meta commands allocate nothing on
+ * the elastic thread:
  * the store and the parser work on the bytes where they lie.
  */
 class MemcachedAllocationTest {
@@ -23,14 +24,18 @@ class MemcachedAllocationTest {
     private static final int WINDOW = 5_000;
     private static final int MEASURED = 40_000;
 
-    // One round: four commands pipelined, their replies read back whole.
+    // One round: eight commands pipelined, their replies read back whole.
     private static final byte[] REQUEST = ("set key:0001 5 0 10\r\n0123456789\r\n"
             + "get key:0001 key:miss\r\n"
             + "incr counter 3\r\n"
-            + "delete key:0001\r\n").getBytes(StandardCharsets.US_ASCII);
+            + "delete key:0001\r\n"
+            + "ms key:0002 2 T0 F1\r\nhi\r\n"
+            + "mg key:0002 v f k s t\r\n"
+            + "md key:0002 q\r\n"
+            + "mn\r\n").getBytes(StandardCharsets.US_ASCII);
 
     @Test
-    void setGetIncrDeleteAllocateZeroBytesPerRequest() throws Exception {
+    void textAndMetaCommandsAllocateZeroBytesPerRequest() throws Exception {
         try (Dataplane dataplane = Dataplane.builder().threads(1).pin(false).tcpPorts(0).name("memcached-alloc")
                 .start(MemcachedServer.application());
              SocketChannel client = SocketChannel.open(
@@ -47,7 +52,7 @@ class MemcachedAllocationTest {
             long allocated = Allocations.steadyState(() -> rounds(client, out, in, WINDOW, counter),
                     () -> Allocations.ofThread(elastic), 2, 40, MEASURED / WINDOW);
             assertThat(dataplane.counter(Counter.EVENTS) - eventsBefore).isGreaterThanOrEqualTo(MEASURED);
-            assertThat(allocated).as("bytes allocated by the elastic thread over %d rounds of 4 commands", MEASURED)
+            assertThat(allocated).as("bytes allocated by the elastic thread over %d rounds of 8 commands", MEASURED)
                     .isZero();
         }
     }
@@ -56,7 +61,8 @@ class MemcachedAllocationTest {
         try {
             for (int i = 0; i < n; i++) {
                 counter[0] += 3;
-                String expect = "STORED\r\nVALUE key:0001 5 10\r\n0123456789\r\nEND\r\n" + counter[0] + "\r\nDELETED\r\n";
+                String expect = "STORED\r\nVALUE key:0001 5 10\r\n0123456789\r\nEND\r\n" + counter[0] + "\r\nDELETED\r\n"
+                        + "HD\r\nVA 2 f1 kkey:0002 s2 t-1\r\nhi\r\nMN\r\n";
                 out.rewind();
                 String got = exchange(client, out, in, expect.length());
                 if (!got.equals(expect)) {

@@ -167,6 +167,18 @@ class MemcachedServerTest {
                 assertThat(line(s)).isEqualTo("\r\n");
             }
             assertThat(line(s)).isEqualTo("END\r\n");
+            // The same through mg, one record per command.
+            StringBuilder mg = new StringBuilder();
+            for (int i = 0; i < keys; i++) {
+                mg.append("mg big").append(i).append(" v f k\r\n");
+            }
+            send(s, mg.toString());
+            Thread.sleep(200);
+            for (int i = 0; i < keys; i++) {
+                assertThat(line(s)).isEqualTo("VA " + size + " f" + i + " kbig" + i + "\r\n");
+                assertThat(s.getInputStream().readNBytes(size)).as("mg value %d", i).isEqualTo(values[i]);
+                assertThat(line(s)).isEqualTo("\r\n");
+            }
             send(s, "delete big0\r\n");
             assertThat(line(s)).isEqualTo("DELETED\r\n");
         }

@@ -120,7 +120,7 @@ class MemcachedStoreTest {
                 }
                 case 4, 5, 6 -> {
                     boolean touch = op == 6;
-                    long deadline = touch ? store.deadline(r.nextInt(3)) : 0;
+                    long deadline = touch ? store.deadline(r.nextInt(4) - 1) : 0;
                     int status = store.get(k, 0, klen, touch, deadline, dest, found);
                     if (e == null) {
                         assertThat(status).as(what).isEqualTo(MemcachedStore.NOT_FOUND);
@@ -132,6 +132,9 @@ class MemcachedStoreTest {
                                 .as(what).isEqualTo(e.value);
                         if (touch) {
                             model.put(key, new Entry(e.value, e.flags, deadline, e.cas));
+                            if (deadline != 0 && deadline <= t) {
+                                model.remove(key); // served once, then gone
+                            }
                         }
                     }
                 }
