@@ -2,5 +2,6 @@
 module jix.apps {
     requires transitive jix.api;
     exports io.jix.apps.echo;
+    exports io.jix.apps.memcached;
     exports io.jix.apps.sockperf;
 }

@@ -2,6 +2,7 @@ package io.jix.cli;
 
 import io.jix.api.Application;
 import io.jix.apps.echo.EchoServer;
+import io.jix.apps.memcached.MemcachedServer;
 import io.jix.apps.sockperf.SockperfServer;
 import io.jix.dataplane.BackendKind;
 import io.jix.dataplane.Counter;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Mixin;
 /** {@code ./jix serve APP}: runs an application on the dataplane until interrupted. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serve an application on the dataplane.",
-        subcommands = {ServeCommand.Echo.class, ServeCommand.Sockperf.class})
+        subcommands = {ServeCommand.Echo.class, ServeCommand.Sockperf.class, ServeCommand.Memcached.class})
 final class ServeCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -53,7 +54,63 @@ final class ServeCommand implements Runnable {
         }
     }
 
+    /** {@code ./jix serve memcached}. */
+    @Command(name = "memcached", mixinStandardHelpOptions = true,
+            description = "A memcached server, text protocol over TCP (default port " + MemcachedServer.DEFAULT_PORT
+                    + "). UDP is off: memcached's UDP replies amplify spoofed requests.")
+    static final class Memcached implements java.util.concurrent.Callable<Integer> {
+        @Mixin
+        ServeOptions options;
+
+        @picocli.CommandLine.Option(names = "-p", paramLabel = "PORT", description = "TCP port, as memcached's -p"
+                + " (same as --port).")
+        Integer port;
+
+        @picocli.CommandLine.Option(names = "-m", paramLabel = "MEGABYTES", defaultValue = "64",
+                description = "Item memory in MiB; the least recently used items are evicted beyond it"
+                        + " (default: ${DEFAULT-VALUE}).")
+        long memory;
+
+        @picocli.CommandLine.Option(names = "-c", paramLabel = "N", defaultValue = "1024",
+                description = "Most simultaneous connections; more are told so and closed (default: ${DEFAULT-VALUE}).")
+        int connections;
+
+        @picocli.CommandLine.Option(names = "-I", paramLabel = "SIZE", defaultValue = "1m",
+                description = "Largest value, bytes or with a k or m suffix (default: ${DEFAULT-VALUE}).")
+        String itemSize;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            if (port != null) {
+                options.port = port;
+            }
+            MemcachedServer.Config config = new MemcachedServer.Config(memory, connections, size(itemSize));
+            return serve("memcached", MemcachedServer.application(config), MemcachedServer.DEFAULT_PORT, options, false);
+        }
+
+        static int size(String text) {
+            String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+            long unit = t.endsWith("k") ? 1024 : t.endsWith("m") ? 1024 * 1024 : 1;
+            String digits = unit == 1 ? t : t.substring(0, t.length() - 1);
+            long v;
+            try {
+                v = Long.parseLong(digits) * unit;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("-I: not a size: " + text, e);
+            }
+            if (v < 1 || v > 128L * 1024 * 1024) {
+                throw new IllegalArgumentException("-I: between 1 byte and 128m, not " + text);
+            }
+            return (int) v;
+        }
+    }
+
     static int serve(String name, Application app, int defaultPort, ServeOptions o) throws InterruptedException {
+        return serve(name, app, defaultPort, o, true);
+    }
+
+    static int serve(String name, Application app, int defaultPort, ServeOptions o, boolean udp)
+            throws InterruptedException {
         Limits.raiseOpenFileLimit();
         int port = o.port != null ? o.port : defaultPort;
         if (o.backend == BackendKind.QUEUES) {
@@ -65,13 +122,15 @@ final class ServeCommand implements Runnable {
                 .address(o.ip())
                 .prefix(o.prefix())
                 .tcpPorts(port)
-                .udpPorts(port)
                 .idle(o.idle)
                 .batch(o.batch)
                 .pin(!o.noPin)
                 .checkedViews(!o.uncheckedViews)
                 .steering(o.steering())
                 .name(name);
+        if (udp) {
+            builder.udpPorts(port);
+        }
         if (o.backend == BackendKind.KERNEL || o.threads != null) {
             builder.threads(o.threadCount()); // the native backends default to one thread per queue
         }
@@ -88,8 +147,8 @@ final class ServeCommand implements Runnable {
             done.countDown();
         }, "jix-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        System.out.printf("jix: %s serving on %s:%d (tcp+udp), %s backend, %d elastic thread(s), idle %s%n",
-                name, o.ip().getHostAddress(), dataplane.tcpPorts()[0], o.backend.name().toLowerCase(),
+        System.out.printf("jix: %s serving on %s:%d (%s), %s backend, %d elastic thread(s), idle %s%n",
+                name, o.ip().getHostAddress(), dataplane.tcpPorts()[0], udp ? "tcp+udp" : "tcp", o.backend.name().toLowerCase(),
                 dataplane.threadCount(), o.idle.name().toLowerCase());
         System.out.printf("jix: counters in %s (./jix stats); Ctrl-C stops%n", dataplane.statsPath());
         System.out.flush();

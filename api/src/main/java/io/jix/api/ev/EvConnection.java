@@ -125,6 +125,18 @@ public abstract class EvConnection {
         offerHeld();
     }
 
+    /**
+     * Asks for {@link #onWritable} once the dataplane reports more output sent, as a short
+     * {@link #write} would: for a handler that stops before writing because too little room is
+     * left for a reply it cannot take back. Until then no more input is offered. With nothing
+     * pending there is room already, and nothing happens.
+     */
+    protected final void awaitWritable() {
+        if (state == OPEN && outTail > outHead) {
+            wantsWritable = true;
+        }
+    }
+
     /** Bytes written but not yet reported sent by the dataplane. */
     public final long pendingOutput() {
         return outTail - outHead;

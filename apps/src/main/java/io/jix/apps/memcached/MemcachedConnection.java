@@ -1,0 +1,1060 @@
+package io.jix.apps.memcached;
+
+import io.jix.api.ev.EvConnection;
+import io.jix.apps.memcached.MemcachedServer.Stat;
+import io.jix.apps.memcached.MemcachedServer.Worker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One client connection speaking memcached's text protocol.
+ *
+ * <p>Parsing works on the bytes ixev offers, in place: a command is consumed only once its line
+ * and, for a storage command, its whole data block have arrived (the loop's staging buffer holds
+ * a line plus the largest value), so a value split over many segments needs no copy of ours. A
+ * data block larger than {@code -I} is refused at once and discarded as it arrives.
+ *
+ * <p>Output: a reply other than a retrieval's needs at most {@link #RESERVE} bytes; a command is
+ * started only with that much room in the output ring, else the connection waits for room
+ * ({@link #awaitWritable}). Retrievals write value records as they go; when one does not fit,
+ * the rest of it is written after the ring drains, by running the command again from that key,
+ * provided the item's CAS unique is unchanged (else the stream could not be continued
+ * correctly, and the connection is closed).
+ */
+final class MemcachedConnection extends EvConnection {
+
+    static final int MAX_TOKENS = 24;
+    /** Room in the output ring a command other than a retrieval needs before it starts. */
+    static final int RESERVE = 8192;
+
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+
+    private static final byte[] GET = bytes("get"), GETS = bytes("gets"), GAT = bytes("gat"), GATS = bytes("gats"),
+            SET = bytes("set"), ADD = bytes("add"), REPLACE = bytes("replace"), APPEND = bytes("append"),
+            PREPEND = bytes("prepend"), CAS = bytes("cas"), INCR = bytes("incr"), DECR = bytes("decr"),
+            DELETE = bytes("delete"), TOUCH = bytes("touch"), FLUSH_ALL = bytes("flush_all"),
+            VERSION = bytes("version"), VERBOSITY = bytes("verbosity"), STATS = bytes("stats"), QUIT = bytes("quit"),
+            MN = bytes("mn"), MG = bytes("mg"), MS = bytes("ms"), MD = bytes("md"), MA = bytes("ma"),
+            ME = bytes("me"), NOREPLY = bytes("noreply"), RESET = bytes("reset"), ZERO = bytes("0");
+
+    static final MemorySegment R_STORED = text("STORED\r\n"), R_NOT_STORED = text("NOT_STORED\r\n"),
+            R_EXISTS = text("EXISTS\r\n"), R_NOT_FOUND = text("NOT_FOUND\r\n"), R_DELETED = text("DELETED\r\n"),
+            R_TOUCHED = text("TOUCHED\r\n"), R_END = text("END\r\n"), R_OK = text("OK\r\n"),
+            R_ERROR = text("ERROR\r\n"), R_MN = text("MN\r\n"), R_RESET = text("RESET\r\n"),
+            R_VERSION = text("VERSION " + MemcachedServer.VERSION + "\r\n"),
+            R_BAD_FORMAT = text("CLIENT_ERROR bad command line format\r\n"),
+            R_BAD_CHUNK = text("CLIENT_ERROR bad data chunk\r\n"),
+            R_BAD_DELTA = text("CLIENT_ERROR invalid numeric delta argument\r\n"),
+            R_BAD_EXPTIME = text("CLIENT_ERROR invalid exptime argument\r\n"),
+            R_NON_NUMERIC = text("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n"),
+            R_DELETE_USAGE = text("CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n"),
+            R_LINE_TOO_LONG = text("CLIENT_ERROR line too long\r\n"),
+            R_TOO_LARGE = text("SERVER_ERROR object too large for cache\r\n"),
+            R_NO_MEMORY = text("SERVER_ERROR out of memory storing object\r\n"),
+            R_NO_MEMORY_ARITH = text("SERVER_ERROR out of memory\r\n"),
+            R_TOO_MANY = text("ERROR Too many open connections\r\n"),
+            R_EN = text("EN\r\n"),
+            R_INVALID_FLAG = text("CLIENT_ERROR invalid flag\r\n"),
+            R_BAD_TOKEN = text("CLIENT_ERROR bad token in command line format\r\n"),
+            R_OPAQUE_TOO_LONG = text("CLIENT_ERROR opaque token too long\r\n"),
+            R_BAD_MODE = text("CLIENT_ERROR invalid mode for ms M token\r\n"),
+            R_BAD_MODE_MA = text("CLIENT_ERROR invalid mode for ma M token\r\n");
+
+    private final Worker w;
+    private final MemcachedStore store;
+    private final int bufferSize;
+    private boolean counted;
+    /** Bytes of a refused data block still to be discarded. */
+    private long swallow;
+    /** A retrieval interrupted by a full output ring: where its key starts, or -1. */
+    private int resumeAt = -1;
+    private long resumeSent;
+    private long resumeCas;
+
+    MemcachedConnection(Worker worker) {
+        this.w = worker;
+        this.store = worker.store;
+        this.bufferSize = worker.shared.config.bufferSize();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static MemorySegment text(String s) {
+        return MemorySegment.ofArray(bytes(s));
+    }
+
+    @Override
+    protected void onOpen() {
+        counted = true;
+        w.shared.totalConnections.incrementAndGet();
+        if (w.shared.connections.incrementAndGet() > w.shared.config.maxConnections()) {
+            w.stats[Stat.rejected_connections.ordinal()]++;
+            reply(R_TOO_MANY);
+            end();
+        }
+    }
+
+    @Override
+    protected void onClosed(int reason) {
+        uncount();
+    }
+
+    @Override
+    protected void onWritable() {
+        redeliverInput();
+    }
+
+    private void uncount() {
+        if (counted) {
+            counted = false;
+            w.shared.connections.decrementAndGet();
+        }
+    }
+
+    private void end() {
+        uncount();
+        close();
+    }
+
+    @Override
+    protected int onData(MemorySegment d, long offset, int length) {
+        int pos = 0;
+        while (pos < length && isOpen()) {
+            if (swallow > 0) {
+                int n = (int) Math.min(swallow, length - pos);
+                swallow -= n;
+                pos += n;
+                continue;
+            }
+            int avail = length - pos;
+            long start = offset + pos;
+            int newline = indexOfNewline(d, start, avail);
+            if (newline < 0) {
+                if ((avail > MemcachedServer.Config.MAX_LINE && !isRetrieval(d, start, avail)) || avail >= bufferSize - 2) {
+                    reply(R_LINE_TOO_LONG);
+                    end();
+                    return length;
+                }
+                break;
+            }
+            if (resumeAt < 0 && bufferSize - pendingOutput() < RESERVE) {
+                awaitWritable();
+                break;
+            }
+            int used = command(d, start, newline, avail);
+            if (used == 0) {
+                break;
+            }
+            pos += used;
+        }
+        w.stats[Stat.bytes_read.ordinal()] += pos;
+        return isOpen() ? pos : length;
+    }
+
+    private static int indexOfNewline(MemorySegment d, long start, int avail) {
+        for (int i = 0; i < avail; i++) {
+            if (d.get(BYTE, start + i) == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isRetrieval(MemorySegment d, long start, int avail) {
+        return startsWithWord(d, start, avail, GET) || startsWithWord(d, start, avail, GETS)
+                || startsWithWord(d, start, avail, GAT) || startsWithWord(d, start, avail, GATS);
+    }
+
+    private static boolean startsWithWord(MemorySegment d, long start, int avail, byte[] word) {
+        return avail > word.length && equalsWord(d, start, word.length, word) && d.get(BYTE, start + word.length) == ' ';
+    }
+
+    private static boolean equalsWord(MemorySegment d, long at, int length, byte[] word) {
+        if (length != word.length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (d.get(BYTE, at + i) != word[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean token(MemorySegment d, int i, byte[] word) {
+        return equalsWord(d, w.tokenAt[i], w.tokenLength[i], word);
+    }
+
+    /** Splits the line on spaces; returns the token count, or MAX_TOKENS + 1 if there are more. */
+    private int tokenize(MemorySegment d, long start, int length) {
+        int n = 0;
+        int i = 0;
+        while (i < length) {
+            while (i < length && d.get(BYTE, start + i) == ' ') {
+                i++;
+            }
+            if (i == length) {
+                break;
+            }
+            int from = i;
+            while (i < length && d.get(BYTE, start + i) != ' ') {
+                i++;
+            }
+            if (n == MAX_TOKENS) {
+                return MAX_TOKENS + 1;
+            }
+            w.tokenAt[n] = start + from;
+            w.tokenLength[n] = i - from;
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Runs the command whose line ends at {@code newline} (relative to {@code start}).
+     *
+     * @return the bytes consumed, or 0 to wait for more input or for output room
+     */
+    private int command(MemorySegment d, long start, int newline, int avail) {
+        int lineLength = newline > 0 && d.get(BYTE, start + newline - 1) == '\r' ? newline - 1 : newline;
+        int consumed = newline + 1;
+        // Retrievals may have any number of keys: they scan the line themselves.
+        int wordEnd = 0;
+        while (wordEnd < lineLength && d.get(BYTE, start + wordEnd) != ' ') {
+            wordEnd++;
+        }
+        if (equalsWord(d, start, wordEnd, GET)) {
+            return retrieve(d, start, wordEnd, lineLength, consumed, false, false);
+        }
+        if (equalsWord(d, start, wordEnd, GETS)) {
+            return retrieve(d, start, wordEnd, lineLength, consumed, true, false);
+        }
+        if (equalsWord(d, start, wordEnd, GAT)) {
+            return retrieve(d, start, wordEnd, lineLength, consumed, false, true);
+        }
+        if (equalsWord(d, start, wordEnd, GATS)) {
+            return retrieve(d, start, wordEnd, lineLength, consumed, true, true);
+        }
+        int n = tokenize(d, start, lineLength);
+        if (n == 0 || n > MAX_TOKENS) {
+            reply(R_ERROR);
+            return consumed;
+        }
+        boolean noreply = token(d, n - 1, NOREPLY);
+        int args = noreply ? n - 1 : n; // tokens before noreply
+        if (token(d, 0, SET)) {
+            return storage(d, start, consumed, avail, MemcachedStore.SET, args, n, noreply);
+        } else if (token(d, 0, ADD)) {
+            return storage(d, start, consumed, avail, MemcachedStore.ADD, args, n, noreply);
+        } else if (token(d, 0, REPLACE)) {
+            return storage(d, start, consumed, avail, MemcachedStore.REPLACE, args, n, noreply);
+        } else if (token(d, 0, APPEND)) {
+            return storage(d, start, consumed, avail, MemcachedStore.APPEND, args, n, noreply);
+        } else if (token(d, 0, PREPEND)) {
+            return storage(d, start, consumed, avail, MemcachedStore.PREPEND, args, n, noreply);
+        } else if (token(d, 0, CAS)) {
+            return storage(d, start, consumed, avail, MemcachedStore.CAS, args, n, noreply);
+        } else if (token(d, 0, INCR)) {
+            arithmetic(d, args, noreply, true);
+        } else if (token(d, 0, DECR)) {
+            arithmetic(d, args, noreply, false);
+        } else if (token(d, 0, DELETE)) {
+            delete(d, n, args, noreply);
+        } else if (token(d, 0, TOUCH)) {
+            touch(d, args, noreply);
+        } else if (token(d, 0, FLUSH_ALL)) {
+            flushAll(d, args, noreply);
+        } else if (token(d, 0, VERSION)) {
+            reply(R_VERSION); // arguments are ignored, as memcached does
+        } else if (token(d, 0, VERBOSITY)) {
+            if (!noreply) {
+                reply(args == 2 ? R_OK : R_ERROR); // the level is accepted and has no effect
+            }
+        } else if (token(d, 0, STATS)) {
+            stats(d, n);
+        } else if (token(d, 0, QUIT)) {
+            end();
+        } else if (token(d, 0, MN)) {
+            reply(R_MN);
+        } else if (n >= 2 && w.tokenLength[1] > MemcachedStore.MAX_KEY && (token(d, 0, MG) || token(d, 0, MS)
+                || token(d, 0, MD) || token(d, 0, MA) || token(d, 0, ME))) {
+            reply(R_BAD_FORMAT);
+        } else if (token(d, 0, MG) && n >= 2) {
+            return metaGet(d, n, consumed);
+        } else if (token(d, 0, MS) && n >= 2) {
+            return metaSet(d, start, n, consumed, avail);
+        } else if (token(d, 0, MD) && n >= 2) {
+            metaDelete(d, n);
+        } else if (token(d, 0, MA) && n >= 2) {
+            metaArithmetic(d, n);
+        } else if (token(d, 0, ME) && n >= 2) {
+            metaDebug(d, n);
+        } else {
+            reply(R_ERROR);
+        }
+        return consumed;
+    }
+
+    // ---- retrieval ----
+
+    private int retrieve(MemorySegment d, long start, int from, int lineLength, int consumed, boolean withCas,
+                         boolean touch) {
+        int p = from;
+        long deadline = 0;
+        if (touch) {
+            while (p < lineLength && d.get(BYTE, start + p) == ' ') {
+                p++;
+            }
+            int t = p;
+            while (p < lineLength && d.get(BYTE, start + p) != ' ') {
+                p++;
+            }
+            if (t == p) {
+                reply(R_ERROR);
+                return consumed;
+            }
+            if (!Numbers.okSigned(d, start + t, p - t)) {
+                reply(R_BAD_EXPTIME);
+                return consumed;
+            }
+            deadline = store.deadline(Numbers.parseSigned(d, start + t, p - t));
+        }
+        int firstKey = p;
+        while (firstKey < lineLength && d.get(BYTE, start + firstKey) == ' ') {
+            firstKey++;
+        }
+        if (firstKey == lineLength) {
+            reply(touch ? R_END : R_ERROR); // memcached's answers to "gat 0" and "get"
+            return consumed;
+        }
+        if (resumeAt > lineLength) {
+            return finishRetrieval(consumed, resumeSent);
+        }
+        p = resumeAt >= 0 ? resumeAt : firstKey;
+        while (p < lineLength) {
+            int k = p;
+            while (p < lineLength && d.get(BYTE, start + p) != ' ') {
+                p++;
+            }
+            int keyLength = p - k;
+            while (p < lineLength && d.get(BYTE, start + p) == ' ') {
+                p++;
+            }
+            if (keyLength == 0) {
+                continue;
+            }
+            if (keyLength > MemcachedStore.MAX_KEY) {
+                resumeAt = -1;
+                reply(R_BAD_FORMAT);
+                return consumed;
+            }
+            int status = store.get(d, start + k, keyLength, touch, deadline, w.value, w.found);
+            if (resumeAt < 0) {
+                count(touch ? Stat.cmd_touch : Stat.cmd_get);
+                if (touch) {
+                    count(status == MemcachedStore.HIT ? Stat.touch_hits : Stat.touch_misses);
+                }
+                count(status == MemcachedStore.HIT ? Stat.get_hits : Stat.get_misses);
+            }
+            long skip = 0;
+            if (resumeAt == k) {
+                if (status != MemcachedStore.HIT || w.found.cas != resumeCas) {
+                    // Half a value is out already and the item has changed: nothing correct can follow.
+                    resumeAt = -1;
+                    end();
+                    return consumed;
+                }
+                skip = resumeSent;
+            }
+            resumeAt = -1;
+            if (status != MemcachedStore.HIT) {
+                continue;
+            }
+            int header = valueHeader(d, start + k, keyLength, withCas);
+            int length = w.found.length;
+            w.value.set(BYTE, length, (byte) '\r');
+            w.value.set(BYTE, length + 1, (byte) '\n');
+            long total = header + length + 2L;
+            long sent = emit(w.line, header, w.value, length + 2, skip);
+            if (sent < total) {
+                resumeAt = k;
+                resumeSent = sent;
+                resumeCas = w.found.cas;
+                return 0;
+            }
+        }
+        return finishRetrieval(consumed, 0);
+    }
+
+    private int finishRetrieval(int consumed, long skip) {
+        long sent = emit(R_END, 5, R_END, 0, skip);
+        if (sent < 5) {
+            resumeAt = Integer.MAX_VALUE;
+            resumeSent = sent;
+            return 0;
+        }
+        resumeAt = -1;
+        return consumed;
+    }
+
+    /** Writes {@code a[0, aLength)} then {@code b[0, bLength)}, the first {@code skip} bytes left out; returns skip plus what was taken. */
+    private long emit(MemorySegment a, int aLength, MemorySegment b, int bLength, long skip) {
+        long done = skip;
+        if (skip < aLength) {
+            int want = (int) (aLength - skip);
+            int n = write(a, skip, want);
+            w.stats[Stat.bytes_written.ordinal()] += n;
+            done += n;
+            if (n < want) {
+                return done;
+            }
+        }
+        long from = Math.max(0, skip - aLength);
+        if (from < bLength) {
+            int want = (int) (bLength - from);
+            int n = write(b, from, want);
+            w.stats[Stat.bytes_written.ordinal()] += n;
+            done += n;
+        }
+        return done;
+    }
+
+    /** Builds {@code VALUE key flags bytes [cas]\r\n} in the worker's line buffer; returns its length. */
+    private int valueHeader(MemorySegment d, long key, int keyLength, boolean withCas) {
+        MemorySegment l = w.line;
+        int at = put(l, 0, "VALUE ");
+        MemorySegment.copy(d, key, l, at, keyLength);
+        at += keyLength;
+        l.set(BYTE, at++, (byte) ' ');
+        at += Numbers.format(w.found.flags & 0xffffffffL, l, at);
+        l.set(BYTE, at++, (byte) ' ');
+        at += Numbers.format(w.found.length, l, at);
+        if (withCas) {
+            l.set(BYTE, at++, (byte) ' ');
+            at += Numbers.format(w.found.cas, l, at);
+        }
+        l.set(BYTE, at++, (byte) '\r');
+        l.set(BYTE, at++, (byte) '\n');
+        return at;
+    }
+
+    private static int put(MemorySegment l, int at, String ascii) {
+        for (int i = 0; i < ascii.length(); i++) {
+            l.set(BYTE, at + i, (byte) ascii.charAt(i));
+        }
+        return at + ascii.length();
+    }
+
+    // ---- storage ----
+
+    private int storage(MemorySegment d, long start, int consumed, int avail, int mode, int args, int n,
+                        boolean noreply) {
+        boolean cas = mode == MemcachedStore.CAS;
+        if (args != (cas ? 6 : 5) || n > args + 1) {
+            reply(R_ERROR);
+            return consumed;
+        }
+        int keyLength = w.tokenLength[1];
+        if (keyLength > MemcachedStore.MAX_KEY
+                || !Numbers.ok(d, w.tokenAt[2], w.tokenLength[2])
+                || !Numbers.okSigned(d, w.tokenAt[3], w.tokenLength[3])
+                || !Numbers.ok(d, w.tokenAt[4], w.tokenLength[4])
+                || (cas && !Numbers.ok(d, w.tokenAt[5], w.tokenLength[5]))) {
+            reply(R_BAD_FORMAT);
+            return consumed;
+        }
+        long flags = Numbers.parseUnsigned(d, w.tokenAt[2], w.tokenLength[2]);
+        long bytes = Numbers.parseUnsigned(d, w.tokenAt[4], w.tokenLength[4]);
+        if (flags > 0xffffffffL || bytes < 0 || bytes > Integer.MAX_VALUE - 2) {
+            reply(R_BAD_FORMAT);
+            return consumed;
+        }
+        long key = w.tokenAt[1];
+        if (bytes > store.itemLimit()) {
+            count(Stat.cmd_set);
+            reply(R_TOO_LARGE);
+            if (mode == MemcachedStore.SET) {
+                store.delete(d, key, keyLength); // memcached's rule: a failed set leaves no stale value
+            }
+            swallow = bytes + 2;
+            return consumed;
+        }
+        int need = consumed + (int) bytes + 2;
+        if (avail < need) {
+            return 0;
+        }
+        long data = start + consumed;
+        if (d.get(BYTE, data + bytes) != '\r' || d.get(BYTE, data + bytes + 1) != '\n') {
+            reply(R_BAD_CHUNK);
+            return need;
+        }
+        count(Stat.cmd_set);
+        long exptime = Numbers.parseSigned(d, w.tokenAt[3], w.tokenLength[3]);
+        long unique = cas ? Numbers.parseUnsigned(d, w.tokenAt[5], w.tokenLength[5]) : 0;
+        int status = store.store(mode, d, key, keyLength, (int) flags, store.deadline(exptime), d, data, (int) bytes,
+                unique);
+        if (cas) {
+            count(status == MemcachedStore.STORED ? Stat.cas_hits
+                    : status == MemcachedStore.EXISTS ? Stat.cas_badval : Stat.cas_misses);
+        }
+        switch (status) {
+            case MemcachedStore.STORED -> answer(R_STORED, noreply);
+            case MemcachedStore.NOT_STORED -> answer(R_NOT_STORED, noreply);
+            case MemcachedStore.EXISTS -> answer(R_EXISTS, noreply);
+            case MemcachedStore.NOT_FOUND -> answer(R_NOT_FOUND, noreply);
+            case MemcachedStore.TOO_LARGE -> reply(R_TOO_LARGE);
+            default -> reply(R_NO_MEMORY);
+        }
+        return need;
+    }
+
+    // ---- meta commands ----
+
+    private static final int META_V = 1, META_Q = 2, META_K = 4, META_C = 8, META_F = 16, META_S = 32, META_T = 64;
+
+    /** The flag tokens of a meta command, from token {@code first}: which were asked for, their arguments. */
+    private int metaFlags;
+    private long metaTtl;
+    private boolean metaHasTtl;
+    private long metaCas;
+    private boolean metaHasCas;
+    private long metaClientFlags;
+    private long metaDelta;
+    private long metaInitial;
+    private long metaVivify;
+    private boolean metaHasVivify;
+    private int metaMode;
+    private int metaOpaque = -1; // token index of O, or -1
+
+    /**
+     * Reads the flags of a meta command. {@code allowed} lists the letters this command takes.
+     *
+     * @return null when valid, else the error reply
+     */
+    private MemorySegment metaParse(MemorySegment d, int first, int n, String allowed) {
+        metaFlags = 0;
+        metaHasTtl = false;
+        metaHasCas = false;
+        metaHasVivify = false;
+        metaClientFlags = 0;
+        metaDelta = 1;
+        metaInitial = 0;
+        metaMode = 0;
+        metaOpaque = -1;
+        for (int i = first; i < n; i++) {
+            long at = w.tokenAt[i];
+            int length = w.tokenLength[i];
+            char flag = (char) d.get(BYTE, at);
+            if (allowed.indexOf(flag) < 0) {
+                return R_INVALID_FLAG;
+            }
+            long arg = at + 1;
+            int argLength = length - 1;
+            switch (flag) {
+                case 'v' -> metaFlags |= META_V;
+                case 'q' -> metaFlags |= META_Q;
+                case 'k' -> metaFlags |= META_K;
+                case 'c' -> metaFlags |= META_C;
+                case 'f' -> metaFlags |= META_F;
+                case 's' -> metaFlags |= META_S;
+                case 't' -> metaFlags |= META_T;
+                case 'O' -> {
+                    if (argLength > 32) {
+                        return R_OPAQUE_TOO_LONG;
+                    }
+                    metaOpaque = i;
+                }
+                case 'T' -> {
+                    if (!Numbers.okSigned(d, arg, argLength)) {
+                        return R_BAD_TOKEN;
+                    }
+                    metaTtl = Numbers.parseSigned(d, arg, argLength);
+                    metaHasTtl = true;
+                }
+                case 'N' -> {
+                    if (!Numbers.okSigned(d, arg, argLength)) {
+                        return R_BAD_TOKEN;
+                    }
+                    metaVivify = Numbers.parseSigned(d, arg, argLength);
+                    metaHasVivify = true;
+                }
+                case 'C' -> {
+                    if (!Numbers.ok(d, arg, argLength)) {
+                        return R_BAD_TOKEN;
+                    }
+                    metaCas = Numbers.parseUnsigned(d, arg, argLength);
+                    metaHasCas = true;
+                }
+                case 'F' -> {
+                    if (!Numbers.ok(d, arg, argLength) || Numbers.parseUnsigned(d, arg, argLength) > 0xffffffffL) {
+                        return R_BAD_TOKEN;
+                    }
+                    metaClientFlags = Numbers.parseUnsigned(d, arg, argLength);
+                }
+                case 'D' -> {
+                    if (!Numbers.ok(d, arg, argLength)) {
+                        return R_BAD_DELTA;
+                    }
+                    metaDelta = Numbers.parseUnsigned(d, arg, argLength);
+                }
+                case 'J' -> {
+                    if (!Numbers.ok(d, arg, argLength)) {
+                        return R_BAD_TOKEN;
+                    }
+                    metaInitial = Numbers.parseUnsigned(d, arg, argLength);
+                }
+                case 'M' -> {
+                    if (argLength != 1) {
+                        return R_BAD_MODE;
+                    }
+                    metaMode = d.get(BYTE, arg);
+                }
+                default -> {
+                    return R_INVALID_FLAG;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Appends the requested return flags, in the order they were asked for, to the line at {@code at}. */
+    private int metaReturnFlags(MemorySegment d, int first, int n, int at, long key, int keyLength) {
+        MemorySegment l = w.line;
+        for (int i = first; i < n; i++) {
+            long t = w.tokenAt[i];
+            char flag = (char) d.get(BYTE, t);
+            switch (flag) {
+                case 'c' -> {
+                    at = put(l, at, " c");
+                    at += Numbers.format(w.found.cas, l, at);
+                }
+                case 'f' -> {
+                    at = put(l, at, " f");
+                    at += Numbers.format(w.found.flags & 0xffffffffL, l, at);
+                }
+                case 's' -> {
+                    at = put(l, at, " s");
+                    at += Numbers.format(w.found.length, l, at);
+                }
+                case 't' -> {
+                    at = put(l, at, " t");
+                    long deadline = w.found.deadline;
+                    if (deadline == 0) {
+                        at = put(l, at, "-1");
+                    } else {
+                        long left = Math.max(0, (deadline - w.shared.clock.getAsLong() + 999) / 1000);
+                        at += Numbers.format(left, l, at);
+                    }
+                }
+                case 'k' -> {
+                    at = put(l, at, " k");
+                    MemorySegment.copy(d, key, l, at, keyLength);
+                    at += keyLength;
+                }
+                case 'O' -> {
+                    l.set(BYTE, at++, (byte) ' ');
+                    MemorySegment.copy(d, t, l, at, w.tokenLength[i]);
+                    at += w.tokenLength[i];
+                }
+                default -> {
+                }
+            }
+        }
+        return at;
+    }
+
+    private int metaLine(MemorySegment d, String code, int first, int n, long key, int keyLength) {
+        int at = put(w.line, 0, code);
+        at = metaReturnFlags(d, first, n, at, key, keyLength);
+        w.line.set(BYTE, at++, (byte) '\r');
+        w.line.set(BYTE, at++, (byte) '\n');
+        return at;
+    }
+
+    private int metaGet(MemorySegment d, int n, int consumed) {
+        long key = w.tokenAt[1];
+        int keyLength = w.tokenLength[1];
+        MemorySegment error = metaParse(d, 2, n, "vqkcfstOT");
+        if (error != null) {
+            resumeAt = -1;
+            reply(error);
+            return consumed;
+        }
+        boolean touch = metaHasTtl;
+        long deadline = touch ? store.deadline(metaTtl) : 0;
+        int status = store.get(d, key, keyLength, touch, deadline, w.value, w.found);
+        long skip = 0;
+        if (resumeAt >= 0) {
+            if (status != MemcachedStore.HIT || w.found.cas != resumeCas) {
+                resumeAt = -1;
+                end();
+                return consumed;
+            }
+            skip = resumeSent;
+            resumeAt = -1;
+        } else {
+            count(touch ? Stat.cmd_touch : Stat.cmd_get);
+            count(status == MemcachedStore.HIT ? Stat.get_hits : Stat.get_misses);
+        }
+        if (status != MemcachedStore.HIT) {
+            if ((metaFlags & META_Q) == 0) {
+                reply(R_EN);
+            }
+            return consumed;
+        }
+        if ((metaFlags & META_V) == 0) {
+            reply(w.line, metaLine(d, "HD", 2, n, key, keyLength));
+            return consumed;
+        }
+        int at = put(w.line, 0, "VA ");
+        at += Numbers.format(w.found.length, w.line, at);
+        at = metaReturnFlags(d, 2, n, at, key, keyLength);
+        w.line.set(BYTE, at++, (byte) '\r');
+        w.line.set(BYTE, at++, (byte) '\n');
+        int length = w.found.length;
+        w.value.set(BYTE, length, (byte) '\r');
+        w.value.set(BYTE, length + 1, (byte) '\n');
+        long sent = emit(w.line, at, w.value, length + 2, skip);
+        if (sent < at + length + 2L) {
+            resumeAt = 0;
+            resumeSent = sent;
+            resumeCas = w.found.cas;
+            return 0;
+        }
+        return consumed;
+    }
+
+    private int metaSet(MemorySegment d, long start, int n, int consumed, int avail) {
+        long key = w.tokenAt[1];
+        int keyLength = w.tokenLength[1];
+        if (n < 3 || keyLength > MemcachedStore.MAX_KEY || !Numbers.ok(d, w.tokenAt[2], w.tokenLength[2])
+                || Numbers.parseUnsigned(d, w.tokenAt[2], w.tokenLength[2]) > Integer.MAX_VALUE - 2) {
+            reply(R_BAD_FORMAT);
+            return consumed;
+        }
+        long bytes = Numbers.parseUnsigned(d, w.tokenAt[2], w.tokenLength[2]);
+        MemorySegment error = metaParse(d, 3, n, "qkcOTCFM");
+        int mode = MemcachedStore.SET;
+        if (error == null) {
+            switch (metaMode) {
+                case 0, 'S', 's' -> mode = metaHasCas ? MemcachedStore.CAS : MemcachedStore.SET;
+                case 'E', 'e' -> mode = MemcachedStore.ADD;
+                case 'A', 'a' -> mode = MemcachedStore.APPEND;
+                case 'P', 'p' -> mode = MemcachedStore.PREPEND;
+                case 'R', 'r' -> mode = MemcachedStore.REPLACE;
+                default -> error = R_BAD_MODE;
+            }
+        }
+        if (error == null && bytes > store.itemLimit()) {
+            error = R_TOO_LARGE;
+        }
+        if (error != null) {
+            reply(error);
+            swallow = bytes + 2; // the data block follows regardless
+            return consumed;
+        }
+        int need = consumed + (int) bytes + 2;
+        if (avail < need) {
+            return 0;
+        }
+        long data = start + consumed;
+        if (d.get(BYTE, data + bytes) != '\r' || d.get(BYTE, data + bytes + 1) != '\n') {
+            reply(R_BAD_CHUNK);
+            return need;
+        }
+        count(Stat.cmd_set);
+        int status = store.store(mode, d, key, keyLength, (int) metaClientFlags,
+                metaHasTtl ? store.deadline(metaTtl) : 0, d, data, (int) bytes, metaCas, w.found);
+        String code;
+        switch (status) {
+            case MemcachedStore.STORED -> code = "HD";
+            case MemcachedStore.NOT_STORED -> code = "NS";
+            case MemcachedStore.EXISTS -> code = "EX";
+            case MemcachedStore.NOT_FOUND -> code = "NF";
+            case MemcachedStore.TOO_LARGE -> {
+                reply(R_TOO_LARGE);
+                return need;
+            }
+            default -> {
+                reply(R_NO_MEMORY);
+                return need;
+            }
+        }
+        if (status != MemcachedStore.STORED || (metaFlags & META_Q) == 0) {
+            reply(w.line, metaLine(d, code, 3, n, key, keyLength));
+        }
+        return need;
+    }
+
+    private void metaDelete(MemorySegment d, int n) {
+        long key = w.tokenAt[1];
+        int keyLength = w.tokenLength[1];
+        MemorySegment error = metaParse(d, 2, n, "qkOC");
+        if (error != null) {
+            reply(error);
+            return;
+        }
+        int status = store.delete(d, key, keyLength, metaHasCas ? metaCas : 0);
+        count(status == MemcachedStore.DELETED ? Stat.delete_hits : Stat.delete_misses);
+        String code = status == MemcachedStore.DELETED ? "HD" : status == MemcachedStore.EXISTS ? "EX" : "NF";
+        if (status != MemcachedStore.DELETED || (metaFlags & META_Q) == 0) {
+            reply(w.line, metaLine(d, code, 2, n, key, keyLength));
+        }
+    }
+
+    private void metaArithmetic(MemorySegment d, int n) {
+        long key = w.tokenAt[1];
+        int keyLength = w.tokenLength[1];
+        MemorySegment error = metaParse(d, 2, n, "qkOtcvNJDMT");
+        boolean increment = true;
+        if (error == null) {
+            switch (metaMode) {
+                case 0, 'I', 'i', '+' -> increment = true;
+                case 'D', 'd', '-' -> increment = false;
+                default -> error = R_BAD_MODE_MA;
+            }
+        }
+        if (error != null) {
+            reply(error);
+            return;
+        }
+        int status = store.arithmetic(d, key, keyLength, increment, metaDelta, w.value, w.found);
+        if (status == MemcachedStore.NOT_FOUND && metaHasVivify) {
+            // Created with the initial value (J, default 0) and N's lifetime, not counted as a change.
+            int digits = Numbers.format(metaInitial, w.value, 0);
+            int stored = store.store(MemcachedStore.ADD, d, key, keyLength, 0, store.deadline(metaVivify), w.value, 0,
+                    digits, 0, w.found);
+            status = stored == MemcachedStore.STORED ? MemcachedStore.STORED
+                    : store.arithmetic(d, key, keyLength, increment, metaDelta, w.value, w.found);
+            if (stored == MemcachedStore.STORED) {
+                w.found.length = digits;
+            }
+        } else if (status == MemcachedStore.STORED && metaHasTtl) {
+            store.touch(d, key, keyLength, store.deadline(metaTtl));
+        }
+        boolean hit = status == MemcachedStore.STORED;
+        count(increment ? (hit ? Stat.incr_hits : Stat.incr_misses) : (hit ? Stat.decr_hits : Stat.decr_misses));
+        switch (status) {
+            case MemcachedStore.STORED -> {
+                if ((metaFlags & META_V) != 0) {
+                    int length = w.found.length;
+                    int at = put(w.line, 0, "VA ");
+                    at += Numbers.format(length, w.line, at);
+                    at = metaReturnFlags(d, 2, n, at, key, keyLength);
+                    w.line.set(BYTE, at++, (byte) '\r');
+                    w.line.set(BYTE, at++, (byte) '\n');
+                    MemorySegment.copy(w.value, 0, w.line, at, length);
+                    at += length;
+                    w.line.set(BYTE, at++, (byte) '\r');
+                    w.line.set(BYTE, at++, (byte) '\n');
+                    reply(w.line, at);
+                } else if ((metaFlags & META_Q) == 0) {
+                    reply(w.line, metaLine(d, "HD", 2, n, key, keyLength));
+                }
+            }
+            case MemcachedStore.NOT_FOUND -> reply(w.line, metaLine(d, "NF", 2, n, key, keyLength));
+            case MemcachedStore.NON_NUMERIC -> reply(R_NON_NUMERIC);
+            default -> reply(R_NO_MEMORY_ARITH);
+        }
+    }
+
+    private void metaDebug(MemorySegment d, int n) {
+        if (n != 2) {
+            reply(R_ERROR);
+            return;
+        }
+        long key = w.tokenAt[1];
+        int keyLength = w.tokenLength[1];
+        if (store.get(d, key, keyLength, false, 0, w.value, w.found) != MemcachedStore.HIT) {
+            reply(R_EN);
+            return;
+        }
+        MemorySegment l = w.line;
+        int at = put(l, 0, "ME ");
+        MemorySegment.copy(d, key, l, at, keyLength);
+        at += keyLength;
+        at = put(l, at, " exp=");
+        if (w.found.deadline == 0) {
+            at = put(l, at, "-1");
+        } else {
+            at += Numbers.format(Math.max(0, (w.found.deadline - w.shared.clock.getAsLong()) / 1000), l, at);
+        }
+        at = put(l, at, " cas=");
+        at += Numbers.format(w.found.cas, l, at);
+        at = put(l, at, " cls=");
+        at += Numbers.format(w.found.itemClass + 1, l, at);
+        at = put(l, at, " size=");
+        at += Numbers.format(MemcachedStore.HEADER + keyLength + w.found.length, l, at);
+        at = put(l, at, "\r\n");
+        reply(l, at);
+    }
+
+    // ---- the rest ----
+
+    private void arithmetic(MemorySegment d, int args, boolean noreply, boolean increment) {
+        if (args != 3) {
+            reply(R_ERROR);
+            return;
+        }
+        if (w.tokenLength[1] > MemcachedStore.MAX_KEY) {
+            reply(R_BAD_FORMAT);
+            return;
+        }
+        if (!Numbers.ok(d, w.tokenAt[2], w.tokenLength[2])) {
+            reply(R_BAD_DELTA);
+            return;
+        }
+        long delta = Numbers.parseUnsigned(d, w.tokenAt[2], w.tokenLength[2]);
+        int status = store.arithmetic(d, w.tokenAt[1], w.tokenLength[1], increment, delta, w.value, w.found);
+        boolean hit = status == MemcachedStore.STORED;
+        count(increment ? (hit ? Stat.incr_hits : Stat.incr_misses) : (hit ? Stat.decr_hits : Stat.decr_misses));
+        switch (status) {
+            case MemcachedStore.STORED -> {
+                if (!noreply) {
+                    int length = w.found.length;
+                    w.value.set(BYTE, length, (byte) '\r');
+                    w.value.set(BYTE, length + 1, (byte) '\n');
+                    reply(w.value, length + 2);
+                }
+            }
+            case MemcachedStore.NOT_FOUND -> answer(R_NOT_FOUND, noreply);
+            case MemcachedStore.NON_NUMERIC -> reply(R_NON_NUMERIC);
+            default -> reply(R_NO_MEMORY_ARITH);
+        }
+    }
+
+    private void delete(MemorySegment d, int n, int args, boolean noreply) {
+        boolean ok = args == 2 || (args == 3 && token(d, 2, ZERO));
+        if (!ok || n > args + 1) {
+            reply(args < 2 ? R_ERROR : R_DELETE_USAGE);
+            return;
+        }
+        if (w.tokenLength[1] > MemcachedStore.MAX_KEY) {
+            reply(R_BAD_FORMAT);
+            return;
+        }
+        int status = store.delete(d, w.tokenAt[1], w.tokenLength[1]);
+        count(status == MemcachedStore.DELETED ? Stat.delete_hits : Stat.delete_misses);
+        answer(status == MemcachedStore.DELETED ? R_DELETED : R_NOT_FOUND, noreply);
+    }
+
+    private void touch(MemorySegment d, int args, boolean noreply) {
+        if (args != 3) {
+            reply(R_ERROR);
+            return;
+        }
+        if (w.tokenLength[1] > MemcachedStore.MAX_KEY) {
+            reply(R_BAD_FORMAT);
+            return;
+        }
+        if (!Numbers.okSigned(d, w.tokenAt[2], w.tokenLength[2])) {
+            reply(R_BAD_EXPTIME);
+            return;
+        }
+        long deadline = store.deadline(Numbers.parseSigned(d, w.tokenAt[2], w.tokenLength[2]));
+        int status = store.touch(d, w.tokenAt[1], w.tokenLength[1], deadline);
+        count(Stat.cmd_touch);
+        count(status == MemcachedStore.TOUCHED ? Stat.touch_hits : Stat.touch_misses);
+        answer(status == MemcachedStore.TOUCHED ? R_TOUCHED : R_NOT_FOUND, noreply);
+    }
+
+    private void flushAll(MemorySegment d, int args, boolean noreply) {
+        if (args > 2) {
+            reply(R_ERROR);
+            return;
+        }
+        long delay = 0;
+        if (args == 2) {
+            if (!Numbers.okSigned(d, w.tokenAt[1], w.tokenLength[1])) {
+                reply(R_BAD_EXPTIME);
+                return;
+            }
+            delay = Numbers.parseSigned(d, w.tokenAt[1], w.tokenLength[1]);
+        }
+        count(Stat.cmd_flush);
+        store.flushAll(delay);
+        answer(R_OK, noreply);
+    }
+
+    private void stats(MemorySegment d, int n) {
+        if (n == 2 && token(d, 1, RESET)) {
+            for (MemcachedServer.Worker worker : w.shared.workers) {
+                java.util.Arrays.fill(worker.stats, 0); // racy with other threads, as memcached's own
+            }
+            reply(R_RESET);
+            return;
+        }
+        if (n > 1) {
+            reply(R_ERROR); // stats settings, items, slabs...: not kept
+            return;
+        }
+        byte[] text = statsText().getBytes(StandardCharsets.US_ASCII);
+        reply(MemorySegment.ofArray(text), text.length);
+    }
+
+    private String statsText() {
+        MemcachedServer.Shared s = w.shared;
+        long now = s.clock.getAsLong();
+        long[] sum = new long[Stat.values().length];
+        for (MemcachedServer.Worker worker : s.workers) {
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += worker.stats[i];
+            }
+        }
+        long[] totals = store.totals();
+        StringBuilder b = new StringBuilder(2048);
+        stat(b, "pid", ProcessHandle.current().pid());
+        stat(b, "uptime", (now - s.started) / 1000);
+        stat(b, "time", now / 1000);
+        b.append("STAT version ").append(MemcachedServer.VERSION).append("\r\n");
+        stat(b, "pointer_size", 64);
+        stat(b, "curr_connections", s.connections.get());
+        stat(b, "total_connections", s.totalConnections.get());
+        stat(b, "max_connections", s.config.maxConnections());
+        for (Stat st : Stat.values()) {
+            stat(b, st.name(), sum[st.ordinal()]);
+        }
+        stat(b, "threads", s.workers.size());
+        stat(b, "limit_maxbytes", store.limitBytes());
+        stat(b, "item_size_max", store.itemLimit());
+        stat(b, "curr_items", totals[0]);
+        stat(b, "total_items", totals[3]);
+        stat(b, "bytes", totals[1]);
+        stat(b, "evictions", totals[2]);
+        b.append("END\r\n");
+        return b.toString();
+    }
+
+    private static void stat(StringBuilder b, String name, long value) {
+        b.append("STAT ").append(name).append(' ').append(value).append("\r\n");
+    }
+
+    private void count(Stat stat) {
+        w.stats[stat.ordinal()]++;
+    }
+
+    private void answer(MemorySegment r, boolean noreply) {
+        if (!noreply) {
+            reply(r);
+        }
+    }
+
+    private void reply(MemorySegment r) {
+        reply(r, (int) r.byteSize());
+    }
+
+    /** A reply of at most {@link #RESERVE} bytes, for which room was checked before the command ran. */
+    private void reply(MemorySegment r, int length) {
+        if (!isOpen()) {
+            return;
+        }
+        int n = write(r, 0, length);
+        w.stats[Stat.bytes_written.ordinal()] += n;
+        if (n < length) {
+            end(); // cannot happen given the reserve; a cut reply must not be followed by another
+        }
+    }
+}
