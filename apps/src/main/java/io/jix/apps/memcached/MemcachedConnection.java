@@ -482,16 +482,11 @@ final class MemcachedConnection extends EvConnection {
             swallow = bytes + 2;
             return consumed;
         }
-        int need = consumed + (int) bytes + 2;
-        if (avail < need) {
-            return 0;
+        int need = dataBlock(d, start, consumed, bytes, avail);
+        if (need <= 0) {
+            return -need; // 0: the block has not all arrived; otherwise a bad chunk, answered and consumed
         }
         long data = start + consumed;
-        if (d.get(BYTE, data + bytes) != '\r' || d.get(BYTE, data + bytes + 1) != '\n') {
-            reply(R_BAD_CHUNK);
-            return need;
-        }
-        count(Stat.cmd_set);
         long exptime = Numbers.parseSigned(d, w.tokenAt[3], w.tokenLength[3]);
         long unique = cas ? Numbers.parseUnsigned(d, w.tokenAt[5], w.tokenLength[5]) : 0;
         int status = store.store(mode, d, key, keyLength, (int) flags, store.deadline(exptime), d, data, (int) bytes,
@@ -756,16 +751,11 @@ final class MemcachedConnection extends EvConnection {
             swallow = bytes + 2; // the data block follows regardless
             return consumed;
         }
-        int need = consumed + (int) bytes + 2;
-        if (avail < need) {
-            return 0;
+        int need = dataBlock(d, start, consumed, bytes, avail);
+        if (need <= 0) {
+            return -need; // 0: the block has not all arrived; otherwise a bad chunk, answered and consumed
         }
         long data = start + consumed;
-        if (d.get(BYTE, data + bytes) != '\r' || d.get(BYTE, data + bytes + 1) != '\n') {
-            reply(R_BAD_CHUNK);
-            return need;
-        }
-        count(Stat.cmd_set);
         int status = store.store(mode, d, key, keyLength, (int) metaClientFlags,
                 metaHasTtl ? store.deadline(metaTtl) : 0, d, data, (int) bytes, metaCas, w.found);
         String code;
@@ -1056,5 +1046,25 @@ final class MemcachedConnection extends EvConnection {
         if (n < length) {
             end(); // cannot happen given the reserve; a cut reply must not be followed by another
         }
+    }
+
+    /**
+     * The data block of a storage command, {@code bytes} long after the {@code consumed}-byte
+     * command line at {@code start}: the bytes the whole command takes when the block is complete
+     * and ends in CRLF; 0 while it has not all arrived; minus those bytes when it does not end in
+     * CRLF (answered with memcached's bad-chunk error, to be consumed).
+     */
+    private int dataBlock(MemorySegment d, long start, int consumed, long bytes, int avail) {
+        int need = consumed + (int) bytes + 2;
+        if (avail < need) {
+            return 0;
+        }
+        long end = start + consumed + bytes;
+        if (d.get(BYTE, end) != '\r' || d.get(BYTE, end + 1) != '\n') {
+            reply(R_BAD_CHUNK);
+            return -need;
+        }
+        count(Stat.cmd_set);
+        return need;
     }
 }
