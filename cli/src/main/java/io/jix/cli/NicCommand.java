@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -320,62 +319,26 @@ public final class NicCommand implements Runnable {
             }
         }
 
+        /** The generator as a child JVM in the peer namespace (PeerJvm), with a small serial heap. */
         private List<String> generatorCommand(byte[] mac, Inet4Address ours, int genQueues, int genThreads) {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.add("-XX:+UseSerialGC");
-            cmd.add("-Xmx512m");
-            String modulePath = System.getProperty("jdk.module.path");
-            if (modulePath != null && !modulePath.isEmpty() && NicCommand.class.getModule().isNamed()) {
-                cmd.addAll(List.of("--enable-native-access=jix.sys,ALL-UNNAMED", "--module-path", modulePath, "-m",
-                        "jix.cli/io.jix.cli.Main"));
-            } else {
-                cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                        Main.class.getName()));
-            }
-            cmd.addAll(List.of("nic", "generate", "--interface", TestNet.PEER_IF, "--driver",
-                    generator.name().toLowerCase(), "--source", TestNet.PEER_ADDRESS, "--destination",
-                    ours.getHostAddress(), "--destination-mac", Macs.format(mac), "--port", "9000", "--size",
-                    Integer.toString(size), "--queues", Integer.toString(genQueues), "--threads",
-                    Integer.toString(genThreads), "--cpus", generatorCpus.equals("none") ? "" : generatorCpus,
-                    "--frames", Long.toString(frames), "--seconds", Double.toString(seconds)));
-            return cmd;
+            return PeerJvm.command(List.of("-XX:+UseSerialGC", "-Xmx512m"), List.of("nic", "generate",
+                    "--interface", TestNet.PEER_IF, "--driver", generator.name().toLowerCase(), "--source",
+                    TestNet.PEER_ADDRESS, "--destination", ours.getHostAddress(), "--destination-mac",
+                    Macs.format(mac), "--port", "9000", "--size", Integer.toString(size), "--queues",
+                    Integer.toString(genQueues), "--threads", Integer.toString(genThreads), "--cpus",
+                    generatorCpus.equals("none") ? "" : generatorCpus, "--frames", Long.toString(frames),
+                    "--seconds", Double.toString(seconds)));
         }
 
-        /** Runs the generator in the peer namespace, bounded; returns its stdout. Kills it (by its handle) on timeout. */
+        /** Runs the generator, bounded; returns its stdout, or throws with its error. */
         private static String runGenerator(List<String> cmd, Duration limit) throws Exception {
-            Path stdout = Files.createTempFile("jix-generate", ".out");
-            Path stderr = Files.createTempFile("jix-generate", ".err");
-            try {
-                List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", TestNet.NAMESPACE));
-                full.addAll(cmd);
-                Process p = new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null")
-                        .toFile())).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
-                try {
-                    if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                        throw new IllegalStateException("the generator (pid " + p.pid() + ") still ran after "
-                                + limit.toSeconds() + " s; stopped it");
-                    }
-                } finally {
-                    if (p.isAlive()) {
-                        p.destroy();
-                        if (!p.waitFor(2, TimeUnit.SECONDS)) {
-                            p.destroyForcibly();
-                            p.waitFor(2, TimeUnit.SECONDS);
-                        }
-                    }
-                }
-                String err = Files.readString(stderr, StandardCharsets.UTF_8).strip();
-                String text = Files.readString(stdout, StandardCharsets.UTF_8);
-                if (p.exitValue() != 0) {
-                    throw new IllegalStateException("the generator failed (exit " + p.exitValue() + "): "
-                            + (err.isEmpty() ? text.strip() : err));
-                }
-                return text;
-            } finally {
-                Files.deleteIfExists(stdout);
-                Files.deleteIfExists(stderr);
+            PeerJvm.Outcome o = PeerJvm.run(cmd, limit);
+            if (o.exit() != 0) {
+                String err = o.err().strip();
+                throw new IllegalStateException("the generator failed (exit " + o.exit() + "): "
+                        + (err.isEmpty() ? o.out().strip() : err));
             }
+            return o.out();
         }
 
         /** {@code /proc/stat} per CPU: user, nice, system, idle, iowait, irq, softirq, steal (clock ticks). */
