@@ -5,6 +5,7 @@ module jix.cli {
     requires jix.testnet;
     requires jix.nic;
     requires jix.loadgen;
+    requires jix.control;
     requires jix.sys;
     requires info.picocli;
     opens io.jix.cli to info.picocli;
