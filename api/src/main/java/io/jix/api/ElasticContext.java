@@ -2,17 +2,22 @@ package io.jix.api;
 
 import java.util.concurrent.Executor;
 
-/** What an application sees of the elastic thread it runs on. */
+/**
+ * What an application sees of the flow group it serves. A flow group — a NIC queue with its stack
+ * instance, or a set of kernel sockets — is the unit an elastic thread owns; the control plane
+ * may move a group to another elastic thread between two batches, with its connections, timers
+ * and pending events, so the application's per-group state moves with it.
+ */
 public interface ElasticContext {
 
-    /** The batched calls of this thread; valid only on this thread. */
+    /** The batched calls of this group; valid only on the elastic thread running the group. */
     Calls calls();
 
-    /** This thread's index, from 0 to {@code threadCount() - 1}. */
-    int threadIndex();
+    /** This group's index, from 0 to {@code groupCount() - 1}. */
+    int groupIndex();
 
-    /** How many elastic threads the dataplane runs. */
-    int threadCount();
+    /** How many flow groups the dataplane has. */
+    int groupCount();
 
     /** The TCP ports the dataplane listens on for this application. */
     int[] tcpPorts();
@@ -21,8 +26,8 @@ public interface ElasticContext {
     int[] udpPorts();
 
     /**
-     * Runs tasks on this elastic thread, between batches. Safe to call from any thread and
-     * lock-free: this is how a background thread hands a result back.
+     * Runs tasks for this group on the elastic thread that owns it, between batches. Safe to call
+     * from any thread and lock-free: this is how a background thread hands a result back.
      */
     Executor elastic();
 

@@ -201,7 +201,7 @@ class NativeNetworkTest {
             this.server = server;
             this.echoed = echoed;
             for (int i = 0; i < perThread; i++) {
-                calls.connect("thread " + context.threadIndex() + " connection " + i, server);
+                calls.connect("thread " + context.groupIndex() + " connection " + i, server);
             }
         }
 

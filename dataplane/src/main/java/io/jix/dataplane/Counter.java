@@ -24,7 +24,7 @@ public enum Counter {
     /** Outgoing connections opened. */
     CONNECTS("connects"),
     /** Connections currently open (gauge). */
-    OPEN_CONNECTIONS("open connections"),
+    OPEN_CONNECTIONS("open connections", true),
     /** Payload bytes received. */
     RX_BYTES("rx bytes"),
     /** Payload bytes taken for sending. */
@@ -71,12 +71,46 @@ public enum Counter {
      */
     RX_BACKLOG("rx backlog (sum)"),
     /** Native backends: TCP segments sent straight from a transmit buffer's frame, without a copy. */
-    TX_ZERO_COPY("tx zero-copy segments");
+    TX_ZERO_COPY("tx zero-copy segments"),
+    /** Native backends: frames dropped because a transmit ring was full. */
+    NIC_DROPS_TX_RING_FULL("nic drops: tx ring full"),
+    /** Native backends: frames dropped because the frame pool was empty. */
+    NIC_DROPS_POOL_EMPTY("nic drops: pool empty"),
+    /** Native backends: descriptors dropped as malformed. */
+    NIC_DROPS_MALFORMED("nic drops: malformed"),
+    /**
+     * Native backends: frames the kernel dropped before jix saw them (AF_XDP's receive ring full,
+     * fill ring empty, invalid descriptors), read from the socket every 100 ms.
+     */
+    NIC_DROPS_KERNEL("nic drops: in the kernel"),
+    /** Native backends: TCP data segments that arrived out of order (reordered, or after a loss). */
+    TCP_OUT_OF_ORDER("tcp out-of-order segments"),
+    /** Flow groups this thread took over from another thread. */
+    GROUPS_ADOPTED("flow groups adopted"),
+    /** Flow groups this thread handed to another thread. */
+    GROUPS_RELEASED("flow groups released"),
+    /** Flow groups this thread owns (gauge). */
+    GROUPS_OWNED("flow groups owned", true),
+    /** Iterations in which a requested migration waited for the application to return receive views. */
+    MIGRATION_WAITS("migration waits"),
+    /** Times the thread parked with no flow group at all: an elastic thread given back. */
+    IDLE_PARKS("parked without groups");
 
     private final String label;
+    private final boolean gauge;
 
     Counter(String label) {
+        this(label, false);
+    }
+
+    Counter(String label, boolean gauge) {
         this.label = label;
+        this.gauge = gauge;
+    }
+
+    /** Whether this counter is a gauge (it goes down as well as up). */
+    public boolean gauge() {
+        return gauge;
     }
 
     /** A short human-readable name. */

@@ -7,6 +7,7 @@ import io.jix.dataplane.kernel.KernelBackend;
 import io.jix.dataplane.loop.Backend;
 import io.jix.dataplane.loop.Counters;
 import io.jix.dataplane.loop.ElasticThread;
+import io.jix.dataplane.loop.FlowGroup;
 import io.jix.dataplane.loop.HandleTable;
 import io.jix.nic.FlowSteering;
 import io.jix.nic.NicQueue;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,28 +31,41 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * A running dataplane: one {@link ElasticThread} per configured core, each with its own backend
- * instance, serving one {@link Application}. Start one with {@link #builder()}; {@link #close()}
- * stops it. Its counters are published in a {@link StatsFile} that {@code ./jix stats} reads.
+ * A running dataplane: flow groups (one per NIC queue on the native backends, one set of
+ * {@code SO_REUSEPORT} sockets per core on the kernel backend) run by elastic threads, serving one
+ * {@link Application}. Each group is owned by exactly one thread at a time; {@link #move} and
+ * {@link #resize} let a control plane hand groups between threads and give threads back, while
+ * traffic flows. Start one with {@link #builder()}; {@link #close()} stops it. Its counters are
+ * published in a {@link StatsFile} that {@code ./jix stats} reads.
  */
 public final class Dataplane implements AutoCloseable {
 
+    /** How long a migration may wait for an application to return receive views made on the old thread. */
+    private static final long MOVE_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
     private final List<ElasticThread> threads;
+    private final List<FlowGroup> groups;
+    private final CompletableFuture<?>[] lastMove;
     private final ExecutorService background;
     private final StatsFile stats;
     private final int[] tcpPorts;
     private final int[] udpPorts;
     private final AutoCloseable port;
+    private final int minThreads;
     private boolean closed;
 
-    private Dataplane(List<ElasticThread> threads, ExecutorService background, StatsFile stats, int[] tcpPorts,
-                      int[] udpPorts, AutoCloseable port) {
+    private Dataplane(List<ElasticThread> threads, List<FlowGroup> groups, ExecutorService background,
+                      StatsFile stats, int[] tcpPorts, int[] udpPorts, AutoCloseable port, int minThreads) {
         this.port = port;
         this.threads = threads;
+        this.groups = groups;
         this.background = background;
         this.stats = stats;
         this.tcpPorts = tcpPorts;
         this.udpPorts = udpPorts;
+        this.minThreads = minThreads;
+        this.lastMove = new CompletableFuture<?>[groups.size()];
+        java.util.Arrays.fill(lastMove, CompletableFuture.completedFuture(null));
     }
 
     /** A builder with the defaults: kernel backend, 127.0.0.1, one thread per CPU, backoff idling. */
@@ -68,9 +83,82 @@ public final class Dataplane implements AutoCloseable {
         return udpPorts.clone();
     }
 
-    /** Number of elastic threads. */
+    /** Number of elastic threads: the most that can run; those without a flow group park. */
     public int threadCount() {
         return threads.size();
+    }
+
+    /** The fewest elastic threads the dataplane was configured to run ({@code --cores MIN:MAX}). */
+    public int minThreads() {
+        return minThreads;
+    }
+
+    /** Number of flow groups. */
+    public int groupCount() {
+        return groups.size();
+    }
+
+    /** The elastic thread that owns flow group {@code group} now, or -1 while it moves. */
+    public int owner(int group) {
+        return groups.get(group).ownerIndex();
+    }
+
+    /** Elastic threads that own at least one flow group now. */
+    public int activeThreads() {
+        boolean[] seen = new boolean[threads.size()];
+        int n = 0;
+        for (FlowGroup g : groups) {
+            int t = g.ownerIndex();
+            if (t >= 0 && !seen[t]) {
+                seen[t] = true;
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Moves flow group {@code group} to elastic thread {@code thread}: its queue, connections,
+     * timers, pending events and the application's per-group state. The owner lets go between two
+     * iterations, once the application holds no receive view confined to it; the group's queue
+     * buffers what arrives meanwhile. Moves of one group run one after the other. Any thread but
+     * an elastic one.
+     *
+     * @return completes once {@code thread} owns the group; fails if it could not be moved
+     */
+    public synchronized CompletableFuture<Void> move(int group, int thread) {
+        FlowGroup g = groups.get(group);
+        ElasticThread target = threads.get(thread);
+        CompletableFuture<Void> done = lastMove[group].handle((x, e) -> null).thenCompose(x -> {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            int from = g.ownerIndex();
+            if (from < 0) {
+                f.completeExceptionally(new IllegalStateException("flow group " + group + " has no owner"));
+            } else if (from == thread) {
+                f.complete(null);
+            } else {
+                threads.get(from).requestRelease(new ElasticThread.Move(g, target,
+                        System.nanoTime() + MOVE_PATIENCE_NANOS, f));
+            }
+            return f;
+        });
+        lastMove[group] = done;
+        return done;
+    }
+
+    /**
+     * Runs the flow groups on the first {@code count} elastic threads, spread evenly (group
+     * {@code g} on thread {@code g % count}); the other threads give their groups up and park.
+     */
+    public synchronized CompletableFuture<Void> resize(int count) {
+        if (count < 1 || count > threads.size()) {
+            throw new IllegalArgumentException("threads must be 1.." + threads.size() + ", got " + count);
+        }
+        CompletableFuture<?>[] moves = new CompletableFuture<?>[groups.size()];
+        for (int g = 0; g < groups.size(); g++) {
+            moves[g] = move(g, g % count);
+        }
+        return CompletableFuture.allOf(moves);
     }
 
     /** Java thread ids of the elastic threads, for tools such as allocation measurement. */
@@ -101,14 +189,26 @@ public final class Dataplane implements AutoCloseable {
         }
         closed = true;
         threads.forEach(ElasticThread::stop);
+        boolean allStopped = true;
         for (ElasticThread t : threads) {
             try {
                 t.stopped().get(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                allStopped = false;
                 break;
             } catch (ExecutionException | TimeoutException e) {
                 System.err.println("jix: elastic thread did not stop cleanly: " + e);
+                allStopped = false;
+            }
+        }
+        if (allStopped) {
+            for (FlowGroup g : groups) {
+                try {
+                    g.close();
+                } catch (RuntimeException e) {
+                    System.err.println("jix: closing flow group " + g.groupIndex() + " failed: " + e);
+                }
             }
         }
         background.shutdownNow();
@@ -146,6 +246,7 @@ public final class Dataplane implements AutoCloseable {
         private List<? extends NicQueue> nicQueues;
         private byte[] nicMac;
         private boolean threadsSet;
+        private int minThreads; // 0: all of them
         private boolean maxConnectionsSet;
         private FlowSteering steering = FlowSteering.UNKNOWN;
 
@@ -183,6 +284,19 @@ public final class Dataplane implements AutoCloseable {
             }
             this.threads = threads;
             this.threadsSet = true;
+            return this;
+        }
+
+        /**
+         * Elastic: up to {@code max} elastic threads, starting with {@code min} running and the
+         * rest parked; a control plane grows and shrinks the running set with {@link #resize}.
+         */
+        public Builder cores(int min, int max) {
+            threads(max);
+            if (min < 1 || min > max) {
+                throw new IllegalArgumentException("cores must be MIN:MAX with 1 <= MIN <= MAX, got " + min + ":" + max);
+            }
+            this.minThreads = min;
             return this;
         }
 
@@ -267,7 +381,7 @@ public final class Dataplane implements AutoCloseable {
             return this;
         }
 
-        /** Connection slots per elastic thread (default 65,536 on the kernel backend, 16,384 on the native ones). */
+        /** Connection slots per flow group (default 65,536 on the kernel backend, 16,384 on the native ones). */
         public Builder maxConnections(int perThread) {
             if (perThread < 1 || perThread > HandleTable.MAX_SLOTS) {
                 throw new IllegalArgumentException("connections per thread must be 1.." + HandleTable.MAX_SLOTS);
@@ -277,7 +391,7 @@ public final class Dataplane implements AutoCloseable {
             return this;
         }
 
-        /** Receive buffers per elastic thread and their size (default 2,048 of 16 KiB). */
+        /** Receive buffers per flow group and their size (default 2,048 of 16 KiB). */
         public Builder rxBuffers(int count, int size) {
             if (count < 1 || size < 64) {
                 throw new IllegalArgumentException("need at least one receive buffer of 64 bytes or more");
@@ -293,7 +407,7 @@ public final class Dataplane implements AutoCloseable {
             return this;
         }
 
-        /** Application timer slots per elastic thread (default 16,384). */
+        /** Application timer slots per flow group (default 16,384). */
         public Builder timers(int perThread) {
             this.timers = perThread;
             return this;
@@ -317,39 +431,40 @@ public final class Dataplane implements AutoCloseable {
          */
         public Dataplane start(Application application) {
             if (backend == BackendKind.KERNEL) {
-                return launch(application, null, (i, counters, tcp, udp) -> new KernelBackend(i,
+                // One group of SO_REUSEPORT sockets per thread: the kernel spreads connections over them.
+                return launch(application, null, threads, (g, counters, tcp, udp) -> new KernelBackend(g,
                         new KernelBackend.Options(sockets(tcp), sockets(udp), maxConnections, rxBuffers,
                                 rxBufferSize, rxQuota, 4096), batch, counters));
             }
             NativePort nic = NativePort.open(backend, interfaceName, address, queues, nicQueues, nicMac);
             try {
-                if (!threadsSet || threads > nic.queues().size()) {
-                    threads = nic.queues().size(); // one elastic thread per queue, never an idle one
-                }
                 int queueCount = nic.queues().size();
+                if (!threadsSet || threads > queueCount) {
+                    threads = queueCount; // at most one elastic thread per queue, never one that cannot work
+                }
+                minThreads = Math.min(minThreads, threads);
                 Function<NicQueue, NetStackConfig> stackConfig = q -> NetStackConfig
                         .builder(nic.mac(), address.getHostAddress(), prefix).batch(batch)
                         .steering(steering, q.queueId(), queueCount).build();
                 int[] tcp = resolve(tcpPorts);
                 int[] udp = resolve(udpPorts);
                 // Each TCP connection block is preallocated (a few KiB): a smaller default than the kernel backend's.
-                int perThread = maxConnectionsSet ? maxConnections : NATIVE_CONNECTIONS;
-                TcpConfig tcpConfig = TcpConfig.defaults().withMaxConnections(perThread);
-                int threadCount = threads;
-                return launch(application, nic, (i, counters, t, u) -> nic.backend(i, threadCount, stackConfig,
-                        new BypassBackend.Options(tcp, udp, perThread, 1024, checkedViews, tcpConfig), batch, counters));
+                int perGroup = maxConnectionsSet ? maxConnections : NATIVE_CONNECTIONS;
+                TcpConfig tcpConfig = TcpConfig.defaults().withMaxConnections(perGroup);
+                return launch(application, nic, queueCount, (g, counters, t, u) -> nic.backend(g, stackConfig,
+                        new BypassBackend.Options(tcp, udp, perGroup, 1024, checkedViews, tcpConfig), batch, counters));
             } catch (RuntimeException | Error e) {
                 nic.close();
                 throw e;
             }
         }
 
-        /** Makes a backend for elastic thread {@code i}; {@code tcp}/{@code udp} are the ports as bound so far. */
+        /** Makes the backend of flow group {@code g}; {@code tcp}/{@code udp} are the ports as bound so far. */
         private interface BackendFactory {
-            Backend create(int i, Counters counters, int[] tcp, int[] udp);
+            Backend create(int g, Counters counters, int[] tcp, int[] udp);
         }
 
-        private Dataplane launch(Application application, AutoCloseable port, BackendFactory factory) {
+        private Dataplane launch(Application application, AutoCloseable port, int groupCount, BackendFactory factory) {
             Path path = statsPath != null ? statsPath
                     : StatsFile.directory().resolve(Ids.pid() + "-" + name + "-" + SEQUENCE.incrementAndGet() + ".stats");
             StatsFile stats = StatsFile.create(path, name, Ids.pid(), threads);
@@ -357,26 +472,34 @@ public final class Dataplane implements AutoCloseable {
                     .name("jix-" + name + "-background-", 0).factory());
             int[] cpus = Affinity.allowedCpus();
             boolean pinning = pin && threads <= cpus.length;
-            List<ElasticThread> started = new ArrayList<>();
+            int running = minThreads > 0 ? minThreads : threads;
+            List<ElasticThread> elastic = new ArrayList<>();
+            List<FlowGroup> groups = new ArrayList<>();
             int[] tcp = tcpPorts.clone();
             int[] udp = udpPorts.clone();
             try {
                 for (int i = 0; i < threads; i++) {
-                    Counters counters = new Counters(stats.threadBlock(i));
-                    Backend b = factory.create(i, counters, tcp, udp);
-                    // Later threads join the ports the first one bound, so port 0 means one port.
+                    elastic.add(new ElasticThread(i, pinning ? cpus[i] : -1, idle, new Counters(stats.threadBlock(i))));
+                }
+                for (int g = 0; g < groupCount; g++) {
+                    Counters counters = new Counters(stats.threadBlock(g % running));
+                    Backend b = factory.create(g, counters, tcp, udp);
+                    // Later groups join the ports the first one bound, so port 0 means one port.
                     tcp = b.tcpPorts().clone();
                     udp = b.udpPorts().clone();
-                    ElasticThread t = new ElasticThread(i, threads, pinning ? cpus[i] : -1, idle, batch, timers,
-                            b, counters, application, background);
-                    started.add(t);
-                    Thread.ofPlatform().daemon().name("jix-" + name + "-elastic-" + i).start(t);
+                    groups.add(new FlowGroup(g, groupCount, batch, timers, b, counters, application, background));
                 }
-                for (ElasticThread t : started) {
-                    t.started().get(30, TimeUnit.SECONDS);
+                for (ElasticThread t : elastic) {
+                    Thread.ofPlatform().daemon().name("jix-" + name + "-elastic-" + t.index()).start(t);
+                }
+                for (FlowGroup g : groups) {
+                    elastic.get(g.groupIndex() % running).assign(g, new CompletableFuture<>());
+                }
+                for (FlowGroup g : groups) {
+                    g.started().get(30, TimeUnit.SECONDS);
                 }
             } catch (Exception | Error e) {
-                Dataplane partial = new Dataplane(started, background, stats, tcp, udp, port);
+                Dataplane partial = new Dataplane(elastic, groups, background, stats, tcp, udp, port, running);
                 partial.close();
                 Throwable cause = e instanceof ExecutionException ee ? ee.getCause() : e;
                 if (cause instanceof RuntimeException re) {
@@ -384,7 +507,7 @@ public final class Dataplane implements AutoCloseable {
                 }
                 throw new IllegalStateException("dataplane failed to start: " + cause, cause);
             }
-            return new Dataplane(List.copyOf(started), background, stats, tcp, udp, port);
+            return new Dataplane(List.copyOf(elastic), List.copyOf(groups), background, stats, tcp, udp, port, running);
         }
 
         /** Port 0 on a native backend: the address is the dataplane's alone, so any port is free; take one above 49151. */

@@ -1,7 +1,5 @@
 package io.jix.dataplane.bypass;
 
-import static io.jix.sys.Net.EFD_CLOEXEC;
-import static io.jix.sys.Net.EFD_NONBLOCK;
 import static io.jix.sys.Net.EPOLLIN;
 
 import io.jix.api.Endpoint;
@@ -21,7 +19,6 @@ import io.jix.stack.NetStackConfig;
 import io.jix.stack.tcp.TcpConfig;
 import io.jix.stack.tcp.TcpEvents;
 import io.jix.stack.tcp.TcpLayer;
-import io.jix.sys.EpollEvents;
 import io.jix.sys.Syscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,7 +29,7 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * The native backend: jix's own TCP/IP stack on NIC queues this elastic thread alone owns — IX's
+ * The native backend: jix's own TCP/IP stack on the NIC queues of one flow group — IX's
  * dataplane. Each {@link Lane} is one queue with its stack instance; {@link #poll} runs every
  * received frame to completion through it, and the events it raises (TCP's accepted, recv, sent,
  * eof, dead; UDP datagrams) become the application's event conditions. Calls go straight into the
@@ -47,7 +44,7 @@ import java.util.function.Function;
  */
 public final class BypassBackend implements Backend {
 
-    /** How the backend is set up; one instance per elastic thread. */
+    /** How the backend is set up; one instance per flow group. */
     public record Options(int[] tcpPorts, int[] udpPorts, int maxConnections, int backlog, boolean checkedViews,
                           TcpConfig tcp) {
     }
@@ -59,8 +56,9 @@ public final class BypassBackend implements Backend {
     private static final byte DEAD = 4;   // told the application; waiting for its close
     private static final byte FAILED = 5; // connect failed; freed when the event is handed over
 
-    /** Longest a parked thread sleeps: the stacks' own timers (delayed ACK, RTO) need a look. */
+    /** Longest an idle thread sleeps: the stacks' own timers (delayed ACK, RTO) need a look. */
     private static final long MAX_PARK_NANOS = 10_000_000L;
+    private static final long KERNEL_STATS_NANOS = 100_000_000L;
 
     private final Counters counters;
     private final int batchCap;
@@ -70,7 +68,8 @@ public final class BypassBackend implements Backend {
     private final Object[] cookie;
     private final long[] conn;
     private final byte[] laneOf;
-    private final long[] held;
+    private final long[] held;      // received, not yet returned (delivered or still pending)
+    private final long[] delivered; // received, delivered, not yet returned: what recvDone may return
     private final long[] outstanding; // taken by send, not yet reported sent
     private final boolean[] eofSeen;
     private final boolean[] knocking; // announced, not yet accepted or rejected (its state may be DEAD meanwhile)
@@ -81,17 +80,15 @@ public final class BypassBackend implements Backend {
     private final Object[] udpSentCookie;
     private final RxPieces pieces;
     private final boolean checked;
+    private boolean moving; // waiting to move to another thread: deliver unchecked views meanwhile
+    private long kernelStatsAt;
     private final int[] tcpPorts;
     private final int[] udpPorts;
     private final int[] udpDelivered;
     private int udpDeliveredCount;
     private final Syscalls sys = new Syscalls();
-    // Wakers on other threads share this one; they all write the same value, so a race is harmless.
-    private final Syscalls wakeSys = new Syscalls();
     private final Arena arena = Arena.ofShared();
-    private final EpollEvents epollEvents;
     private final int epfd;
-    private final int wakeFd;
     private final boolean allQueuesPollable;
     private final ArpShare arp;
     private long arpSeen;
@@ -103,9 +100,9 @@ public final class BypassBackend implements Backend {
      * A backend over {@code queues}, each with a stack configured by {@code stackConfig} (given
      * the queue, so that it knows which of the port's queues it is).
      *
-     * @param thread the elastic thread's index (it is in every handle)
+     * @param group the flow group's index (it is in every handle)
      */
-    public BypassBackend(int thread, List<? extends NicQueue> queues, Function<NicQueue, NetStackConfig> stackConfig,
+    public BypassBackend(int group, List<? extends NicQueue> queues, Function<NicQueue, NetStackConfig> stackConfig,
                          Options options, int batchCap, Counters counters, ArpShare arp) {
         if (queues.isEmpty()) {
             throw new IllegalArgumentException("the native backend needs at least one NIC queue");
@@ -114,13 +111,14 @@ public final class BypassBackend implements Backend {
         this.arp = arp;
         this.batchCap = batchCap;
         this.checked = options.checkedViews();
-        this.handles = new HandleTable(thread, options.maxConnections());
+        this.handles = new HandleTable(group, options.maxConnections());
         int slots = options.maxConnections();
         state = new byte[slots];
         cookie = new Object[slots];
         conn = new long[slots];
         laneOf = new byte[slots];
         held = new long[slots];
+        delivered = new long[slots];
         outstanding = new long[slots];
         eofSeen = new boolean[slots];
         knocking = new boolean[slots];
@@ -154,10 +152,7 @@ public final class BypassBackend implements Backend {
             frames += q.pool().capacity();
         }
         pieces = new RxPieces(frames, slots);
-        epollEvents = new EpollEvents(arena, lanes.length + 1);
         epfd = sys.epollCreate();
-        wakeFd = sys.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        sys.epollCtl(epfd, io.jix.sys.Net.EPOLL_CTL_ADD, wakeFd, EPOLLIN, -1);
         boolean pollable = true;
         for (Lane l : lanes) {
             int fd = l.queue.descriptor();
@@ -173,18 +168,14 @@ public final class BypassBackend implements Backend {
     // ------------------------------------------------------------------ the loop
 
     @Override
-    public int poll(EventBatch batch, long timeoutNanos) {
+    public int poll(EventBatch batch) {
         delivering = batch;
         int before = batch.size();
         transfer(batch);
         // Run the stacks only while earlier events are (nearly) all handed over: the pending queue,
         // and so the frames its events hold, stays bounded however fast traffic arrives.
         if (pending.size() < batchCap) {
-            int frames = pollLanes();
-            if (frames == 0 && batch.size() == before && pending.isEmpty() && timeoutNanos > 0) {
-                park(timeoutNanos);
-                pollLanes();
-            }
+            pollLanes();
             transfer(batch);
         }
         transmit();
@@ -192,30 +183,55 @@ public final class BypassBackend implements Backend {
         return batch.size() - before;
     }
 
-    /** Copies the lanes' own counters into the stats file: a few plain stores per iteration. */
+    /**
+     * Mirrors the lanes' own counters into the stats file: a few plain stores per iteration, and
+     * every {@link #KERNEL_STATS_NANOS} one {@code getsockopt} for the kernel's drop counters.
+     */
     private void publish() {
+        long now = System.nanoTime();
+        if (now - kernelStatsAt > KERNEL_STATS_NANOS) {
+            kernelStatsAt = now;
+            long kernelDrops = 0;
+            for (Lane lane : lanes) {
+                lane.queue.refreshCounters();
+                QueueCounters q = lane.queue.counters();
+                kernelDrops += q.get(QueueCounter.KERNEL_RX_DROPPED) + q.get(QueueCounter.KERNEL_RX_RING_FULL)
+                        + q.get(QueueCounter.KERNEL_FILL_EMPTY) + q.get(QueueCounter.KERNEL_RX_INVALID)
+                        + q.get(QueueCounter.KERNEL_TX_INVALID);
+            }
+            counters.publish(Counter.NIC_DROPS_KERNEL, kernelDrops);
+        }
         long rx = 0;
         long tx = 0;
-        long drops = 0;
+        long ringFull = 0;
+        long poolEmpty = 0;
+        long malformed = 0;
         long retransmits = 0;
         long resets = 0;
         long zeroCopy = 0;
+        long outOfOrder = 0;
         for (Lane lane : lanes) {
             QueueCounters q = lane.queue.counters();
             rx += q.get(QueueCounter.RX_FRAMES);
             tx += q.get(QueueCounter.TX_FRAMES);
-            drops += q.get(QueueCounter.DROP_TX_RING_FULL) + q.get(QueueCounter.DROP_POOL_EMPTY)
-                    + q.get(QueueCounter.DROP_MALFORMED);
+            ringFull += q.get(QueueCounter.DROP_TX_RING_FULL);
+            poolEmpty += q.get(QueueCounter.DROP_POOL_EMPTY);
+            malformed += q.get(QueueCounter.DROP_MALFORMED);
             retransmits += lane.tcp.retransmits;
             resets += lane.tcp.resetsSent;
             zeroCopy += lane.tcp.zeroCopySegments;
+            outOfOrder += lane.tcp.outOfOrderSegments;
         }
-        counters.set(Counter.NIC_RX_FRAMES, rx);
-        counters.set(Counter.NIC_TX_FRAMES, tx);
-        counters.set(Counter.NIC_DROPS, drops);
-        counters.set(Counter.TCP_RETRANSMITS, retransmits);
-        counters.set(Counter.TCP_RESETS_SENT, resets);
-        counters.set(Counter.TX_ZERO_COPY, zeroCopy);
+        counters.publish(Counter.NIC_RX_FRAMES, rx);
+        counters.publish(Counter.NIC_TX_FRAMES, tx);
+        counters.publish(Counter.NIC_DROPS, ringFull + poolEmpty + malformed);
+        counters.publish(Counter.NIC_DROPS_TX_RING_FULL, ringFull);
+        counters.publish(Counter.NIC_DROPS_POOL_EMPTY, poolEmpty);
+        counters.publish(Counter.NIC_DROPS_MALFORMED, malformed);
+        counters.publish(Counter.TCP_RETRANSMITS, retransmits);
+        counters.publish(Counter.TCP_RESETS_SENT, resets);
+        counters.publish(Counter.TX_ZERO_COPY, zeroCopy);
+        counters.publish(Counter.TCP_OUT_OF_ORDER, outOfOrder);
     }
 
     private int pollLanes() {
@@ -237,18 +253,6 @@ public final class BypassBackend implements Backend {
             counters.add(Counter.RX_BACKLOG, backlog);
         }
         return frames;
-    }
-
-    private void park(long timeoutNanos) {
-        long cap = allQueuesPollable ? MAX_PARK_NANOS : 1_000_000L;
-        long nanos = Math.min(timeoutNanos, cap);
-        int ms = (int) Math.max(1, (nanos + 999_999) / 1_000_000);
-        int ready = sys.epollWait(epfd, epollEvents, lanes.length + 1, ms);
-        for (int i = 0; i < ready; i++) {
-            if (epollEvents.data(i) == -1) {
-                sys.eventfdRead(wakeFd);
-            }
-        }
     }
 
     private void transmit() {
@@ -291,8 +295,17 @@ public final class BypassBackend implements Backend {
                                     free(slot);
                                 }
                             }
-                            case EventBatch.RECV -> batch.addRecv(c, h, pending.data(i), pending.value(i),
-                                    pending.length(i));
+                            case EventBatch.RECV -> {
+                                MemorySegment view = pending.data(i);
+                                if (checked && !moving) {
+                                    // Made here, on the thread that delivers it: a pending piece can still migrate.
+                                    Arena revocable = Arena.ofConfined();
+                                    view = view.reinterpret(revocable, null);
+                                    pieces.arm(pending.aux(i), revocable);
+                                }
+                                delivered[slot] += pending.length(i);
+                                batch.addRecv(c, h, view, pending.value(i), pending.length(i));
+                            }
                             case EventBatch.SENT -> batch.addSent(c, h, pending.value(i));
                             case EventBatch.DEAD -> batch.addDead(c, h, pending.aux(i));
                             default -> throw new IllegalStateException("unknown pending event " + type);
@@ -370,19 +383,15 @@ public final class BypassBackend implements Backend {
             return;
         }
         int frame = lane.frameAt(regionOffset);
-        MemorySegment view = lane.view(frame);
-        Arena revocable = null;
-        if (checked) {
-            revocable = Arena.ofConfined();
-            view = view.reinterpret(revocable, null);
-        }
-        if (!pieces.add(slot, lane.index, frame, length, revocable)) {
+        int piece = pieces.add(slot, lane.index, frame, length);
+        if (piece < 0) {
             throw new IllegalStateException("more received pieces than frames"); // cannot happen: one per frame
         }
         held[slot] += length;
         counters.add(Counter.RX_BYTES, length);
         int i = pending.add(EventBatch.RECV, handles.handle(slot));
-        pending.set(i, view, lane.inFrame(regionOffset, frame), length);
+        pending.set(i, lane.view(frame), lane.inFrame(regionOffset, frame), length);
+        pending.setAux(i, piece);
     }
 
     /**
@@ -660,11 +669,12 @@ public final class BypassBackend implements Backend {
     @Override
     public void recvDone(long handle, long bytes) {
         int slot = handles.slot(handle);
-        if (bytes < 0 || bytes > held[slot]) {
+        if (bytes < 0 || bytes > delivered[slot]) {
             throw new IllegalArgumentException("recvDone(0x" + Long.toHexString(handle) + ", " + bytes
-                    + "): only " + held[slot] + " received bytes are held");
+                    + "): only " + delivered[slot] + " received bytes have been delivered and not returned");
         }
         held[slot] -= bytes;
+        delivered[slot] -= bytes;
         returnPieces(slot, bytes);
         if (tcpAlive[slot]) {
             lanes[laneOf[slot]].tcp.recvDone(conn[slot], (int) bytes);
@@ -749,6 +759,7 @@ public final class BypassBackend implements Backend {
             pieces.removeFirst(slot);
         }
         held[slot] = 0;
+        delivered[slot] = 0;
     }
 
     @Override
@@ -793,8 +804,31 @@ public final class BypassBackend implements Backend {
     }
 
     @Override
-    public void wakeup() {
-        wakeSys.eventfdWrite(wakeFd, 1);
+    public int readinessFd() {
+        return allQueuesPollable ? epfd : -1;
+    }
+
+    @Override
+    public long parkLimitNanos() {
+        return allQueuesPollable ? MAX_PARK_NANOS : 1_000_000L;
+    }
+
+    /**
+     * Checked views are confined to the thread that delivered them, so the group waits until the
+     * application has returned every one. An application blocked on output holds its input, so
+     * under load that moment may never come by itself: while the group waits, new views are
+     * delivered unchecked (read-only slices, like {@code --unchecked-views}), and the wait ends
+     * once the checked ones already out are back.
+     */
+    @Override
+    public boolean readyToMove() {
+        moving = true;
+        return pieces.armed() == 0;
+    }
+
+    @Override
+    public void arrived() {
+        moving = false;
     }
 
     @Override
@@ -817,7 +851,6 @@ public final class BypassBackend implements Backend {
         for (Lane lane : lanes) {
             lane.queue.close();
         }
-        sys.close(wakeFd);
         sys.close(epfd);
         arena.close();
     }
@@ -853,6 +886,7 @@ public final class BypassBackend implements Backend {
         state[slot] = FREE;
         cookie[slot] = null;
         held[slot] = 0;
+        delivered[slot] = 0;
         outstanding[slot] = 0;
         eofSeen[slot] = false;
         knocking[slot] = false;

@@ -10,14 +10,13 @@ import io.jix.stack.NetStackConfig;
 import io.jix.sys.Interfaces;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
 /**
- * The NIC queues a native dataplane runs on, opened once on the starting thread and dealt out to
- * the elastic threads: queue {@code q} belongs to thread {@code q % threads}, so each queue has
- * exactly one owner. Closing it releases the port (detaching the XDP program).
+ * The NIC queues a native dataplane runs on, opened once on the starting thread: queue {@code q}
+ * is flow group {@code q}, which exactly one elastic thread owns at a time. Closing it releases
+ * the port (detaching the XDP program).
  */
 public final class NativePort implements AutoCloseable {
 
@@ -75,19 +74,10 @@ public final class NativePort implements AutoCloseable {
         return queues;
     }
 
-    /** The queues elastic thread {@code thread} of {@code threads} owns. */
-    private List<NicQueue> queuesOf(int thread, int threads) {
-        List<NicQueue> mine = new ArrayList<>();
-        for (int q = thread; q < queues.size(); q += threads) {
-            mine.add(queues.get(q));
-        }
-        return mine;
-    }
-
-    /** Backend {@code thread} of {@code threads} over its share of this port's queues. */
-    public BypassBackend backend(int thread, int threads, Function<NicQueue, NetStackConfig> stackConfig,
+    /** The backend of flow group {@code group}: this port's queue {@code group} and a stack instance on it. */
+    public BypassBackend backend(int group, Function<NicQueue, NetStackConfig> stackConfig,
                                  BypassBackend.Options options, int batchCap, Counters counters) {
-        return new BypassBackend(thread, queuesOf(thread, threads), stackConfig, options, batchCap, counters, arp);
+        return new BypassBackend(group, List.of(queues.get(group)), stackConfig, options, batchCap, counters, arp);
     }
 
     public byte[] mac() {

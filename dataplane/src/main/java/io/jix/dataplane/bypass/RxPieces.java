@@ -5,8 +5,10 @@ import java.lang.foreign.Arena;
 /**
  * What each connection has received and not yet returned with {@code recvDone}: a FIFO of pieces
  * per connection slot, each one received frame (its lane, its id, the bytes still held) and, when
- * views are checked, the arena whose closing revokes the view the application was given. Linked
- * lists over preallocated arrays; nothing allocates.
+ * views are checked, the arena whose closing revokes the view the application was given. The
+ * arena is made only when the piece is delivered ({@link #arm}): it is confined to the thread that
+ * delivers it, and a piece still waiting in the pending queue can move to another thread with its
+ * flow group. Linked lists over preallocated arrays; nothing allocates.
  */
 final class RxPieces {
 
@@ -19,6 +21,7 @@ final class RxPieces {
     private final int[] tail;
     private int free;
     private int used;
+    private int armed;
 
     /** Room for {@code capacity} pieces over {@code slots} connection slots. */
     RxPieces(int capacity, int slots) {
@@ -41,18 +44,23 @@ final class RxPieces {
         return used;
     }
 
-    /** Appends a piece to {@code slot}'s FIFO; false when every piece is in use. */
-    boolean add(int slot, int laneIndex, int frameId, int bytes, Arena revocable) {
+    /** Pieces whose views have been delivered under an arena that is still open. */
+    int armed() {
+        return armed;
+    }
+
+    /** Appends a piece to {@code slot}'s FIFO; returns it, or -1 when every piece is in use. */
+    int add(int slot, int laneIndex, int frameId, int bytes) {
         int p = free;
         if (p < 0) {
-            return false;
+            return -1;
         }
         free = next[p];
         next[p] = -1;
         lane[p] = laneIndex;
         frame[p] = frameId;
         left[p] = bytes;
-        arena[p] = revocable;
+        arena[p] = null;
         if (tail[slot] < 0) {
             head[slot] = p;
         } else {
@@ -60,7 +68,13 @@ final class RxPieces {
         }
         tail[slot] = p;
         used++;
-        return true;
+        return p;
+    }
+
+    /** Ties piece {@code p}'s delivered view to {@code revocable}, which closes when the piece is returned. */
+    void arm(int p, Arena revocable) {
+        arena[p] = revocable;
+        armed++;
     }
 
     /** The oldest piece of {@code slot}, or -1. */
@@ -106,6 +120,7 @@ final class RxPieces {
         Arena a = arena[p];
         if (a != null) {
             arena[p] = null;
+            armed--;
             a.close();
         }
         next[p] = free;

@@ -23,11 +23,11 @@ import java.net.InetSocketAddress;
 import java.util.Objects;
 
 /**
- * The Linux kernel's TCP/IP behind the jix API: Seastar's "posix stack". Each elastic thread has
- * its own epoll instance and its own {@code SO_REUSEPORT} listening sockets, so the kernel's flow
- * hash keeps each connection on one thread as RSS does for IX. Connections live in
- * struct-of-arrays slots named by {@link HandleTable} handles; received bytes go into this
- * thread's {@link RxBuffers} and reach the application as read-only views; every call on the
+ * The Linux kernel's TCP/IP behind the jix API: Seastar's "posix stack". Each flow group has its
+ * own epoll instance and its own {@code SO_REUSEPORT} listening sockets, so the kernel's flow
+ * hash keeps each connection in one group as RSS does for IX, and the group moves between elastic
+ * threads whole. Connections live in struct-of-arrays slots named by {@link HandleTable} handles;
+ * received bytes go into the group's {@link RxBuffers} and reach the application as read-only views; every call on the
  * steady-state path is one plain syscall on preallocated memory.
  *
  * <p>Deferred events ({@code sent}, {@code dead}, {@code connected}) are flagged on the slot and
@@ -36,7 +36,7 @@ import java.util.Objects;
  */
 public final class KernelBackend implements Backend {
 
-    /** Sizing of one thread's backend. */
+    /** Sizing of one flow group's backend. */
     public record Options(InetSocketAddress[] tcp, InetSocketAddress[] udp, int maxConnections, int rxBuffers,
                           int rxBufferSize, long rxQuota, int backlog) {
     }
@@ -53,7 +53,6 @@ public final class KernelBackend implements Backend {
     private static final int P_CONNECTED = 4;
 
     private static final int MSG_TRUNC = 0x20;
-    private static final long TAG_WAKEUP = -1;
     private static final long TAG_LISTEN = -1_000;
     private static final long LISTENER_PAUSE_NANOS = 100_000_000L;
     private static final long TAG_UDP = -2_000;
@@ -62,14 +61,12 @@ public final class KernelBackend implements Backend {
     private final long[] listenerPausedUntil; // per listener: 0, or when to listen again
     private int pausedListeners;
     private final Syscalls sys = new Syscalls();
-    private final Syscalls wakeSys = new Syscalls();
     private final Arena arena = Arena.ofShared();
     private final Counters counters;
     private final HandleTable handles;
     private final RxBuffers rx;
     private final long rxQuota;
     private final int epfd;
-    private final int wakeFd;
     private final int[] listenFds;
     private final int[] tcpPorts;
     private final int[] udpFds;
@@ -119,12 +116,12 @@ public final class KernelBackend implements Backend {
     private int udpSentCount;
 
     /**
-     * Opens this thread's sockets. Addresses with port 0 are bound to a free port; read the
+     * Opens this group's sockets. Addresses with port 0 are bound to a free port; read the
      * result from {@link #tcpPorts()} and {@link #udpPorts()}.
      */
-    public KernelBackend(int thread, Options options, int batchCap, Counters counters) {
+    public KernelBackend(int group, Options options, int batchCap, Counters counters) {
         this.counters = counters;
-        this.handles = new HandleTable(thread, options.maxConnections());
+        this.handles = new HandleTable(group, options.maxConnections());
         this.rx = new RxBuffers(options.rxBuffers(), options.rxBufferSize());
         this.rxQuota = options.rxQuota();
         int n = options.maxConnections();
@@ -159,8 +156,6 @@ public final class KernelBackend implements Backend {
         java.util.Arrays.fill(rxTail, -1);
 
         epfd = sys.epollCreate();
-        wakeFd = sys.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        sys.epollCtl(epfd, EPOLL_CTL_ADD, wakeFd, EPOLLIN, TAG_WAKEUP);
         listenFds = new int[options.tcp().length];
         listenerPausedUntil = new long[listenFds.length];
         tcpPorts = new int[listenFds.length];
@@ -212,7 +207,7 @@ public final class KernelBackend implements Backend {
     // ---- polling ----
 
     @Override
-    public int poll(EventBatch batch, long timeoutNanos) {
+    public int poll(EventBatch batch) {
         int before = batch.size();
         if (parkedCount > 0) {
             // recvDone or close may have freed buffers since, in a batch or in a task.
@@ -220,16 +215,14 @@ public final class KernelBackend implements Backend {
         }
         if (pausedListeners > 0) {
             resumeListeners();
-            timeoutNanos = Math.min(timeoutNanos, LISTENER_PAUSE_NANOS);
         }
         drainUdpSent(batch);
         drainReady(batch);
         if (batch.isFull()) {
             return batch.size() - before;
         }
-        int timeoutMillis = batch.size() > 0 || readyHead != -1 ? 0 : (int) ((timeoutNanos + 999_999) / 1_000_000);
         int max = Math.min(events.capacity(), batch.remaining());
-        int n = sys.epollWait(epfd, events, max, timeoutMillis);
+        int n = sys.epollWait(epfd, events, max, 0);
         if (n < 0) {
             if (n == -Errno.EINTR) {
                 return batch.size() - before;
@@ -241,8 +234,6 @@ public final class KernelBackend implements Backend {
             int ev = events.events(i);
             if (data >= 0) {
                 onConnection(data, ev, batch);
-            } else if (data == TAG_WAKEUP) {
-                sys.eventfdRead(wakeFd);
             } else if (data > TAG_UDP) {
                 onListener((int) (TAG_LISTEN - data), batch);
             } else {
@@ -791,8 +782,23 @@ public final class KernelBackend implements Backend {
     }
 
     @Override
-    public void wakeup() {
-        wakeSys.eventfdWrite(wakeFd, 1);
+    public int readinessFd() {
+        return epfd;
+    }
+
+    @Override
+    public long parkLimitNanos() {
+        return pausedListeners > 0 ? LISTENER_PAUSE_NANOS : Long.MAX_VALUE;
+    }
+
+    @Override
+    public boolean readyToMove() {
+        return true; // receive views are slices of a shared pool, usable from any thread
+    }
+
+    @Override
+    public void arrived() {
+        // nothing is tied to a thread
     }
 
     @Override
@@ -809,7 +815,6 @@ public final class KernelBackend implements Backend {
         for (int s : udpFds) {
             sys.close(s);
         }
-        sys.close(wakeFd);
         sys.close(epfd);
         rx.close();
         tx.close();

@@ -6,22 +6,23 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 
 /**
- * One elastic thread's network I/O: the seam where backends plug into the loop, as Netty's
+ * One flow group's network I/O: the seam where backends plug into the loop, as Netty's
  * {@code IoHandler}. The kernel-socket backend implements it over epoll; the native backend over
- * a NIC queue and jix's own TCP/IP stack. Everything but {@link #wakeup} runs on the elastic
- * thread. The connection calls mirror {@link io.jix.api.Calls}, which validates the thread and
- * counts refused handles before it forwards to them.
+ * a NIC queue and jix's own TCP/IP stack. A backend is used by one elastic thread at a time, the
+ * one that owns its flow group; when the group migrates, the hand-over between the two threads
+ * orders every access. The connection calls mirror {@link io.jix.api.Calls}, which validates the
+ * thread and counts refused handles before it forwards to them.
  */
 public interface Backend extends AutoCloseable {
 
     /**
      * Gathers ready work into {@code batch}, at most {@link EventBatch#remaining()} events: first
-     * what earlier calls left pending, then fresh I/O. When there is nothing, waits up to
-     * {@code timeoutNanos} (0: do not wait) for I/O or a {@link #wakeup}.
+     * what earlier calls left pending, then fresh I/O. Never waits: an idle thread waits on
+     * {@link #readinessFd()} itself, for all its groups at once.
      *
      * @return the number of events added
      */
-    int poll(EventBatch batch, long timeoutNanos);
+    int poll(EventBatch batch);
 
     /** The batch has been delivered: settle what it left open and transmit. */
     void endBatch(EventBatch batch);
@@ -32,8 +33,25 @@ public interface Backend extends AutoCloseable {
     /** Resets a live connection without telling the application: its code failed. */
     void abort(long handle);
 
-    /** Interrupts a waiting {@link #poll}; any thread. */
-    void wakeup();
+    /**
+     * A descriptor that becomes readable when {@link #poll} would find work (an epoll instance of
+     * the backend's own descriptors), or -1 when there is none and the thread must poll.
+     */
+    int readinessFd();
+
+    /** The longest an idle thread may wait on {@link #readinessFd()} before polling again (the stack's own timers). */
+    long parkLimitNanos();
+
+    /**
+     * The control plane wants the group on another thread: whether it can go now, that is whether
+     * nothing the application holds is tied to this thread (a checked receive view is confined to
+     * the thread that made it). Called each iteration until it says yes; a backend may change how
+     * it delivers meanwhile so that it gets there.
+     */
+    boolean readyToMove();
+
+    /** The group has arrived on its new thread; called there. */
+    void arrived();
 
     /** The TCP ports this backend listens on, as bound (port 0 resolved). */
     int[] tcpPorts();

@@ -1,84 +1,91 @@
 package io.jix.dataplane.loop;
 
-import io.jix.api.Application;
-import io.jix.api.Calls;
-import io.jix.api.ElasticContext;
-import io.jix.api.EventConditions;
+import static io.jix.sys.Net.EFD_CLOEXEC;
+import static io.jix.sys.Net.EFD_NONBLOCK;
+import static io.jix.sys.Net.EPOLLIN;
+import static io.jix.sys.Net.EPOLL_CTL_ADD;
+import static io.jix.sys.Net.EPOLL_CTL_DEL;
+
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.Idle;
 import io.jix.sys.Affinity;
+import io.jix.sys.EpollEvents;
+import io.jix.sys.Syscalls;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One elastic thread: owns a backend, a timer queue and the application's per-thread half, and
- * runs IX's loop on them until stopped. Each iteration runs handed-over tasks, expires timers,
- * polls the backend for at most one batch (never waiting for a batch to fill), delivers the batch
- * to the application in one pass, and lets the backend settle and transmit. An exception from
- * the application costs the connection it concerned and nothing else.
+ * One elastic thread: runs IX's loop over the flow groups it owns until stopped. Each iteration
+ * takes over groups handed to it, gives up groups the control plane moved away, then runs each
+ * owned group once ({@link FlowGroup#runOnce}: tasks, timers, one batch to completion, transmit).
+ * When nothing happened for a while it parks in one {@code epoll_wait} over all its groups'
+ * readiness descriptors; a thread that owns no group parks until it is given one, and costs no CPU.
+ *
+ * <p>Migration: the control plane asks the owner to release a group ({@link #requestRelease}). The
+ * owner does it between two iterations — no batch is open then, and the group's NIC queue keeps
+ * buffering whatever arrives meanwhile — and passes the group to the target thread's arrival queue,
+ * whose release/acquire ordering publishes every write. Only one thread ever polls a queue at a
+ * time, so no packet is reordered, and no packet is dropped unless its ring overflows during the
+ * few microseconds of the hand-over.
  */
-public final class ElasticThread implements ElasticContext, Runnable {
+public final class ElasticThread implements Runnable {
 
     private static final int SPIN_ITERATIONS = 200;
     private static final int YIELD_ITERATIONS = 50;
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-    private static final int TASKS_PER_ITERATION = 64;
-    private static final int LOGGED_EXCEPTIONS = 5;
+    private static final long WAKE_TAG = -1;
+
+    /** A request to move {@code group} to {@code target}; {@code done} completes once the target owns it. */
+    public record Move(FlowGroup group, ElasticThread target, long deadlineNanos, CompletableFuture<Void> done) {
+    }
 
     private final int index;
-    private final int count;
     private final int cpu;
     private final Idle idle;
-    private final Backend backend;
     private final Counters counters;
-    private final EventBatch batch;
-    private final TimerQueue timers;
-    private final TaskQueue tasks = new TaskQueue(4096);
-    private final ElasticCalls calls;
-    private final Application application;
-    private final Executor background;
-    private final Executor elastic = this::handOver;
-    private final CompletableFuture<Void> started = new CompletableFuture<>();
+    private final List<FlowGroup> groups = new ArrayList<>();
+    private final ConcurrentLinkedQueue<Move> arrivals = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Move> departures = new ConcurrentLinkedQueue<>();
+    private final List<Move> waiting = new ArrayList<>(); // departures held back until the group is quiescent
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final Syscalls sys = new Syscalls();
+    private final Syscalls wakeSys = new Syscalls(); // wakers on other threads share it; they all write the same value
+    private final Arena arena = Arena.ofShared();
+    private final EpollEvents events = new EpollEvents(arena, 16);
+    private final int epfd;
+    private final int wakeFd;
     private volatile boolean running = true;
     private volatile boolean parked;
     private volatile Thread thread;
-    private EventConditions app;
+    private int next; // the group the next iteration starts with, so none is always last
 
     /**
      * @param cpu the CPU to pin to, or -1 to leave placement to the kernel
+     * @param counters this thread's block of the stats file
      */
-    public ElasticThread(int index, int count, int cpu, Idle idle, int batchCap, int timerSlots, Backend backend,
-                         Counters counters, Application application, Executor background) {
+    public ElasticThread(int index, int cpu, Idle idle, Counters counters) {
         this.index = index;
-        this.count = count;
         this.cpu = cpu;
         this.idle = idle;
-        this.backend = backend;
         this.counters = counters;
-        this.batch = new EventBatch(batchCap);
-        this.timers = new TimerQueue(index, timerSlots);
-        this.calls = new ElasticCalls(backend, timers, counters);
-        this.application = application;
-        this.background = background;
+        this.epfd = sys.epollCreate();
+        this.wakeFd = sys.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        sys.epollCtl(epfd, EPOLL_CTL_ADD, wakeFd, EPOLLIN, WAKE_TAG);
     }
 
-    /** Completes when the application has started on this thread, or fails with why it did not. */
-    public CompletableFuture<Void> started() {
-        return started;
+    /** This thread's index in its dataplane. */
+    public int index() {
+        return index;
     }
 
-    /** Completes when the loop has ended and the backend is closed. */
+    /** Completes when the loop has ended. */
     public CompletableFuture<Void> stopped() {
         return stopped;
-    }
-
-    /** Asks the loop to end after its current iteration. Any thread. */
-    public void stop() {
-        running = false;
-        backend.wakeup();
     }
 
     /** The Java thread running this loop, once started. */
@@ -86,28 +93,71 @@ public final class ElasticThread implements ElasticContext, Runnable {
         return thread;
     }
 
+    /** Asks the loop to end after its current iteration. Any thread. */
+    public void stop() {
+        running = false;
+        wake();
+    }
+
+    /** Gives this thread a group that no thread runs yet (before or after it started). Any thread. */
+    public void assign(FlowGroup group, CompletableFuture<Void> done) {
+        arrivals.offer(new Move(group, this, 0, done));
+        wakeIfParked();
+    }
+
+    /** Asks this thread, the group's owner, to hand {@code move.group()} to {@code move.target()}. Any thread. */
+    public void requestRelease(Move move) {
+        departures.offer(move);
+        wakeIfParked();
+    }
+
+    /** Whether the thread is waiting in the kernel (nothing to do, or no group). */
+    public boolean isParked() {
+        return parked;
+    }
+
+    /** The groups this thread owns; a snapshot, for tests and tools (on the thread itself it is exact). */
+    public int ownedGroups() {
+        return (int) counters.get(Counter.GROUPS_OWNED);
+    }
+
+    MemorySegment block() {
+        return counters.block();
+    }
+
+    void wakeIfParked() {
+        if (parked) {
+            wake();
+        }
+    }
+
+    private void wake() {
+        wakeSys.eventfdWrite(wakeFd, 1);
+    }
+
     @Override
     public void run() {
         thread = Thread.currentThread();
-        calls.bind(thread);
         try {
             if (cpu >= 0) {
                 Affinity.pinCurrentThread(cpu);
             }
-            app = application.start(this);
-            if (app == null) {
-                throw new IllegalStateException("Application.start returned null on elastic thread " + index);
-            }
-        } catch (Throwable t) {
-            started.completeExceptionally(t);
-            closeBackend();
-            return;
-        }
-        started.complete(null);
-        try {
             loop();
         } finally {
-            closeBackend();
+            // Closed here, on the thread that made their checked views; the dataplane closes the rest.
+            for (FlowGroup g : groups) {
+                try {
+                    g.close();
+                } catch (RuntimeException e) {
+                    System.err.println("jix: closing flow group " + g.groupIndex() + " failed: " + e);
+                }
+            }
+            groups.clear();
+            failWaiting();
+            sys.close(wakeFd);
+            sys.close(epfd);
+            arena.close();
+            stopped.complete(null);
         }
     }
 
@@ -115,201 +165,148 @@ public final class ElasticThread implements ElasticContext, Runnable {
         long emptyIterations = 0;
         while (running) {
             long start = System.nanoTime();
-            calls.now = start;
-            int ran = runTasks();
-            timers.expire(start, batch);
-            long timeout = 0;
-            boolean parking = false;
-            if (batch.size() == 0 && ran == 0 && idle == Idle.BACKOFF
-                    && emptyIterations >= SPIN_ITERATIONS + YIELD_ITERATIONS) {
-                timeout = Math.clamp(timers.nextDeadline() - start, 0, MAX_PARK_NANOS);
-                parking = true;
-                parked = true;
-                // Re-check after announcing the park: a producer that missed the flag left a task.
-                if (!tasks.isEmpty() || !running) {
-                    timeout = 0;
-                }
+            int work = 0;
+            if (!arrivals.isEmpty()) {
+                work += adoptArrivals();
             }
-            backend.poll(batch, timeout);
-            if (parking) {
-                parked = false;
+            if (!departures.isEmpty() || !waiting.isEmpty()) {
+                work += releaseDepartures(start);
             }
-            int n = batch.size();
-            if (n > 0) {
-                deliver(n);
+            int n = groups.size();
+            int first = next < n ? next : 0;
+            next = first + 1;
+            for (int k = 0; k < n; k++) {
+                int i = first + k;
+                work += groups.get(i < n ? i : i - n).runOnce(start);
             }
             long end = System.nanoTime();
             counters.increment(Counter.LOOPS);
-            if (n == 0 && ran == 0) {
-                counters.add(Counter.IDLE_NANOS, end - start);
-                emptyIterations++;
-                if (idle == Idle.SPIN || emptyIterations < SPIN_ITERATIONS) {
-                    Thread.onSpinWait();
-                } else if (emptyIterations < SPIN_ITERATIONS + YIELD_ITERATIONS) {
-                    Thread.yield();
-                }
-            } else {
+            if (work > 0) {
                 counters.add(Counter.BUSY_NANOS, end - start);
                 emptyIterations = 0;
+                continue;
             }
+            emptyIterations++;
+            if (n == 0) {
+                park(end, true);
+            } else if (idle == Idle.SPIN || emptyIterations < SPIN_ITERATIONS) {
+                Thread.onSpinWait();
+            } else if (emptyIterations < SPIN_ITERATIONS + YIELD_ITERATIONS) {
+                Thread.yield();
+            } else {
+                park(end, false);
+            }
+            counters.add(Counter.IDLE_NANOS, System.nanoTime() - start);
         }
     }
 
-    private void deliver(int n) {
-        counters.increment(Counter.BATCHES);
-        counters.add(Counter.EVENTS, n);
-        counters.batch(n);
-        try {
-            app.batchStart();
-        } catch (Throwable t) {
-            contained(t, "batchStart");
+    /** Waits in the kernel until a group's descriptor is ready, a timer is due, or someone wakes us. */
+    private void park(long now, boolean noGroups) {
+        long timeout = MAX_PARK_NANOS;
+        for (FlowGroup g : groups) {
+            timeout = Math.min(timeout, Math.min(g.backend.parkLimitNanos(), g.timers.nextDeadline() - now));
         }
-        for (int i = 0; i < n; i++) {
-            try {
-                dispatch(i);
-            } catch (Throwable t) {
-                contain(i, t);
+        parked = true;
+        // Re-check after announcing the park: a producer that missed the flag left its work behind.
+        if (!running || !arrivals.isEmpty() || !departures.isEmpty() || !waiting.isEmpty() || anyTasks()) {
+            timeout = 0;
+        }
+        if (timeout > 0) {
+            if (noGroups) {
+                counters.increment(Counter.IDLE_PARKS);
             }
-        }
-        try {
-            app.batchEnd();
-        } catch (Throwable t) {
-            contained(t, "batchEnd");
-        }
-        backend.endBatch(batch);
-        batch.clear();
-    }
-
-    private void dispatch(int i) {
-        long h = batch.handle(i);
-        switch (batch.type(i)) {
-            case EventBatch.KNOCK -> {
-                if (backend.isLive(h)) {
-                    app.knock(h, batch.endpoint(i), batch.aux(i));
+            int ms = (int) Math.max(1, (timeout + 999_999) / 1_000_000);
+            int ready = sys.epollWait(epfd, events, events.capacity(), ms);
+            for (int i = 0; i < ready; i++) {
+                if (events.data(i) == WAKE_TAG) {
+                    sys.eventfdRead(wakeFd);
                 }
             }
-            case EventBatch.CONNECTED -> app.connected(batch.cookie(i), h, batch.aux(i));
-            case EventBatch.RECV -> {
-                if (backend.isLive(h)) {
-                    app.recv(batch.cookie(i), h, batch.data(i), batch.value(i), batch.length(i));
-                }
-            }
-            case EventBatch.SENT -> {
-                if (backend.isLive(h)) {
-                    app.sent(batch.cookie(i), h, batch.value(i));
-                }
-            }
-            case EventBatch.DEAD -> {
-                if (backend.isLive(h)) {
-                    app.dead(batch.cookie(i), h, batch.aux(i));
-                }
-            }
-            case EventBatch.UDP_RECV ->
-                    app.udpRecv(batch.data(i), batch.value(i), batch.length(i), batch.endpoint(i), batch.aux(i));
-            case EventBatch.UDP_SENT -> app.udpSent(batch.cookie(i), batch.aux(i));
-            case EventBatch.TIMER -> {
-                counters.increment(Counter.TIMERS);
-                app.timer(batch.cookie(i), h);
-            }
-            default -> throw new IllegalStateException("unknown event type " + batch.type(i));
         }
+        parked = false;
     }
 
-    private void contain(int i, Throwable t) {
-        if (t instanceof OutOfMemoryError oom) {
-            throw oom;
-        }
-        byte type = batch.type(i);
-        long h = batch.handle(i);
-        boolean connectionEvent = type != EventBatch.UDP_RECV && type != EventBatch.UDP_SENT && type != EventBatch.TIMER;
-        if (connectionEvent && backend.isLive(h)) {
-            backend.abort(h);
-        }
-        contained(t, connectionEvent ? "connection 0x" + Long.toHexString(h) + " reset" : "event dropped");
-    }
-
-    private void contained(Throwable t, String consequence) {
-        counters.increment(Counter.APP_EXCEPTIONS);
-        long seen = counters.get(Counter.APP_EXCEPTIONS);
-        if (seen <= LOGGED_EXCEPTIONS) {
-            System.err.println("jix: elastic thread " + index + ": application threw (" + consequence + "):");
-            t.printStackTrace();
-        } else if (Long.bitCount(seen) == 1) {
-            System.err.println("jix: elastic thread " + index + ": " + seen + " application exceptions so far, latest: " + t);
-        }
-    }
-
-    private int runTasks() {
-        int ran = 0;
-        Runnable task;
-        while (ran < TASKS_PER_ITERATION && (task = tasks.poll()) != null) {
-            ran++;
-            try {
-                task.run();
-            } catch (Throwable t) {
-                if (t instanceof OutOfMemoryError oom) {
-                    throw oom;
-                }
-                contained(t, "task dropped");
+    private boolean anyTasks() {
+        for (FlowGroup g : groups) {
+            if (g.hasTasks()) {
+                return true;
             }
         }
-        if (ran > 0) {
-            counters.add(Counter.TASKS, ran);
+        return false;
+    }
+
+    private int adoptArrivals() {
+        int adopted = 0;
+        Move m;
+        while ((m = arrivals.poll()) != null) {
+            FlowGroup g = m.group();
+            g.adopt(this);
+            groups.add(g);
+            int fd = g.backend.readinessFd();
+            if (fd >= 0) {
+                sys.epollCtl(epfd, EPOLL_CTL_ADD, fd, EPOLLIN, g.groupIndex());
+            }
+            counters.increment(Counter.GROUPS_ADOPTED);
+            counters.add(Counter.GROUPS_OWNED, 1);
+            adopted++;
+            m.done().complete(null);
         }
-        return ran;
+        return adopted;
     }
 
-    private void handOver(Runnable task) {
-        if (!tasks.offer(task)) {
-            throw new RejectedExecutionException("elastic thread " + index + " hand-off queue is full");
+    private int releaseDepartures(long now) {
+        Move m;
+        while ((m = departures.poll()) != null) {
+            waiting.add(m);
         }
-        if (parked) {
-            backend.wakeup();
+        int released = 0;
+        for (int i = 0; i < waiting.size(); i++) {
+            Move w = waiting.get(i);
+            FlowGroup g = w.group();
+            if (!groups.contains(g)) {
+                w.done().completeExceptionally(new IllegalStateException(
+                        "flow group " + g.groupIndex() + " is not owned by elastic thread " + index));
+            } else if (w.target() == this) {
+                w.done().complete(null);
+            } else if (g.backend.readyToMove()) {
+                release(g);
+                w.target().arrivals.offer(w);
+                w.target().wakeIfParked();
+                released++;
+            } else if (now - w.deadlineNanos() < 0) {
+                counters.increment(Counter.MIGRATION_WAITS);
+                continue; // the application still holds views made on this thread; try next iteration
+            } else {
+                w.done().completeExceptionally(new IllegalStateException("flow group " + g.groupIndex()
+                        + " did not become movable in time: its application holds checked receive views"));
+            }
+            waiting.remove(i--);
         }
+        return released;
     }
 
-    private void closeBackend() {
-        try {
-            backend.close();
-        } finally {
-            stopped.complete(null);
+    private void release(FlowGroup g) {
+        groups.remove(g);
+        int fd = g.backend.readinessFd();
+        if (fd >= 0) {
+            sys.epollCtl(epfd, EPOLL_CTL_DEL, fd, 0, 0);
         }
+        g.release();
+        counters.increment(Counter.GROUPS_RELEASED);
+        counters.add(Counter.GROUPS_OWNED, -1);
     }
 
-    // ---- ElasticContext ----
-
-    @Override
-    public Calls calls() {
-        return calls;
-    }
-
-    @Override
-    public int threadIndex() {
-        return index;
-    }
-
-    @Override
-    public int threadCount() {
-        return count;
-    }
-
-    @Override
-    public int[] tcpPorts() {
-        return backend.tcpPorts().clone();
-    }
-
-    @Override
-    public int[] udpPorts() {
-        return backend.udpPorts().clone();
-    }
-
-    @Override
-    public Executor elastic() {
-        return elastic;
-    }
-
-    @Override
-    public Executor background() {
-        return background;
+    private void failWaiting() {
+        Move m;
+        while ((m = departures.poll()) != null) {
+            waiting.add(m);
+        }
+        while ((m = arrivals.poll()) != null) {
+            m.done().completeExceptionally(new IllegalStateException("elastic thread " + index + " stopped"));
+        }
+        for (Move w : waiting) {
+            w.done().completeExceptionally(new IllegalStateException("elastic thread " + index + " stopped"));
+        }
+        waiting.clear();
     }
 }

@@ -106,6 +106,8 @@ public final class TcpLayer implements TransportHandler {
     public long listenOverflows;
     public long synCookiesSent;
     public long synCookiesAccepted;
+    /** Data segments that arrived beyond the next expected byte (reordered, or after a loss). */
+    public long outOfOrderSegments;
 
     public TcpLayer(NetStack stack, TcpConfig config, TcpEvents events) {
         this(stack, config, events, new IsnGenerator(), new SynCookies());
@@ -1025,6 +1027,7 @@ public final class TcpLayer implements TransportHandler {
             return true;
         }
         // out of order: queue (the queue owns the frame either way) and ACK at once with SACK blocks
+        outOfOrderSegments++;
         long duplicates = t.ooo.duplicates();
         if (!t.ooo.add(start, n, frame.id(), rel) && t.ooo.duplicates() != duplicates) {
             noteDuplicate(t, start, end); // all of it was queued already
