@@ -8,5 +8,6 @@ module jix.control {
     requires transitive jix.dataplane;
     requires jix.sys;
     requires jix.testnet;
+    requires java.management; // thread CPU time, to show what a parked thread costs
     exports io.jix.control;
 }
