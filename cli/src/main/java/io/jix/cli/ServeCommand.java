@@ -6,6 +6,8 @@ import io.jix.apps.memcached.MemcachedServer;
 import io.jix.apps.sockperf.SockperfServer;
 import io.jix.dataplane.BackendKind;
 import io.jix.dataplane.Counter;
+import io.jix.control.ElasticControl;
+import io.jix.control.IxcpPolicy;
 import io.jix.dataplane.Dataplane;
 import io.jix.sys.Limits;
 import java.util.concurrent.CountDownLatch;
@@ -131,7 +133,13 @@ final class ServeCommand implements Runnable {
         if (udp) {
             builder.udpPorts(port);
         }
-        if (o.backend == BackendKind.KERNEL || o.threads != null) {
+        int[] cores = o.coreRange();
+        if (cores != null) {
+            if (o.threads != null) {
+                throw new IllegalArgumentException("--cores and --threads: give one of them");
+            }
+            builder.cores(cores[0], cores[1]);
+        } else if (o.backend == BackendKind.KERNEL || o.threads != null) {
             builder.threads(o.threadCount()); // the native backends default to one thread per queue
         }
         if (o.interfaceName != null) {
@@ -141,15 +149,21 @@ final class ServeCommand implements Runnable {
             builder.queues(o.queues);
         }
         Dataplane dataplane = builder.start(app);
+        ElasticControl control = cores == null || cores[0] == cores[1] ? null
+                : ElasticControl.start(dataplane, new IxcpPolicy(o.slaMicros * 1_000), CONTROL_INTERVAL, null);
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
+            if (control != null) {
+                control.close();
+            }
             dataplane.close();
             done.countDown();
         }, "jix-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        System.out.printf("jix: %s serving on %s:%d (%s), %s backend, %d elastic thread(s), idle %s%n",
+        System.out.printf("jix: %s serving on %s:%d (%s), %s backend, %d elastic thread(s)%s, %d flow group(s), idle %s%n",
                 name, o.ip().getHostAddress(), dataplane.tcpPorts()[0], udp ? "tcp+udp" : "tcp", o.backend.name().toLowerCase(),
-                dataplane.threadCount(), o.idle.name().toLowerCase());
+                dataplane.threadCount(), control == null ? "" : " (elastic from " + dataplane.minThreads()
+                        + ", SLA " + o.slaMicros + " us)", dataplane.groupCount(), o.idle.name().toLowerCase());
         System.out.printf("jix: counters in %s (./jix stats); Ctrl-C stops%n", dataplane.statsPath());
         System.out.flush();
         boolean finished = o.durationSeconds != null
@@ -160,10 +174,16 @@ final class ServeCommand implements Runnable {
                     o.durationSeconds, dataplane.counter(Counter.EVENTS), dataplane.counter(Counter.ACCEPTS),
                     dataplane.counter(Counter.APP_EXCEPTIONS));
             Runtime.getRuntime().removeShutdownHook(hook);
+            if (control != null) {
+                control.close();
+            }
             dataplane.close();
         }
         return 0;
     }
+
+    /** How often the control plane samples the load and decides. */
+    private static final java.time.Duration CONTROL_INTERVAL = java.time.Duration.ofMillis(50);
 
     private static boolean awaitForever(CountDownLatch done) throws InterruptedException {
         done.await();

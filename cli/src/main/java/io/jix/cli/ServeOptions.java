@@ -47,6 +47,15 @@ final class ServeOptions {
             description = "Elastic threads (default: one per CPU this process may use).")
     Integer threads;
 
+    @Option(names = "--cores", paramLabel = "MIN:MAX",
+            description = "Elastic: run between MIN and MAX elastic threads, as the control plane's policy decides"
+                    + " from the load (IXCP); threads beyond the count own no flow group and park.")
+    String cores;
+
+    @Option(names = "--sla-us", defaultValue = "500", paramLabel = "MICROS",
+            description = "With --cores: the latency SLA the policy protects (default: ${DEFAULT-VALUE} us).")
+    long slaMicros;
+
     @Option(names = "--idle", defaultValue = "backoff", paramLabel = "MODE",
             description = "When idle: spin (lowest latency, burns a core) or backoff (parks; default).")
     Idle idle;
@@ -61,6 +70,24 @@ final class ServeOptions {
     @Option(names = "--duration", paramLabel = "SECONDS",
             description = "Stop by itself after this many seconds (default: run until interrupted).")
     Long durationSeconds;
+
+    /** {@code --cores MIN:MAX} as {min, max}, or null without it. */
+    int[] coreRange() {
+        if (cores == null) {
+            return null;
+        }
+        String[] p = cores.split(":");
+        try {
+            int min = Integer.parseInt(p[0].trim());
+            int max = p.length == 2 ? Integer.parseInt(p[1].trim()) : min;
+            if (p.length > 2 || min < 1 || max < min) {
+                throw new NumberFormatException();
+            }
+            return new int[] {min, max};
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--cores: MIN:MAX with 1 <= MIN <= MAX, not " + cores);
+        }
+    }
 
     int threadCount() {
         return threads != null ? threads : Affinity.availableCpus();
