@@ -8,5 +8,7 @@ module jix.cli {
     requires jix.control;
     requires jix.sys;
     requires info.picocli;
+    requires java.desktop;    // PNG plots (java.awt, headless)
+    requires java.management; // thread CPU time in benchmarks
     opens io.jix.cli to info.picocli;
 }
