@@ -137,8 +137,9 @@ final class ElasticBench implements Callable<Integer> {
         System.out.printf("%s: %d s at each of %s echoes/s%n", config, stepSeconds, java.util.Arrays.toString(
                 java.util.Arrays.stream(rates).mapToLong(Math::round).toArray()));
         Dataplane dp = server(config.equals("elastic"));
+        java.util.concurrent.atomic.AtomicReference<ElasticControl.Step> lastStep = new java.util.concurrent.atomic.AtomicReference<>();
         ElasticControl control = config.equals("elastic")
-                ? ElasticControl.start(dp, new IxcpPolicy(slaMicros * 1_000), Duration.ofMillis(50), null) : null;
+                ? ElasticControl.start(dp, new IxcpPolicy(slaMicros * 1_000), Duration.ofMillis(50), lastStep::set) : null;
         try {
             ServerSampler sampler = new ServerSampler(dp);
             List<String> args = new ArrayList<>(List.of("bench", "elastic-load", "--address", TestNet.LOCAL_ADDRESS,
@@ -154,8 +155,12 @@ final class ElasticBench implements Callable<Integer> {
                     ServerSampler.Window w = sampler.window(Duration.ofSeconds(1));
                     seconds.add(new Second(config, Integer.parseInt(f[0].substring(2)), value(f[1]), value(f[2]),
                             value(f[3]), w.threads(), w.cpuPercent()));
-                    System.out.printf(Locale.ROOT, "  %s t=%3s offered %7.0f achieved %7.0f p99 %8.1f us threads %.1f cpu %5.1f%%%n",
-                            config, f[0].substring(2), value(f[1]), value(f[2]), value(f[3]), w.threads(), w.cpuPercent());
+                    ElasticControl.Step step = lastStep.get();
+                    System.out.printf(Locale.ROOT, "  %s t=%3s offered %7.0f achieved %7.0f p99 %8.1f us threads %.1f cpu %5.1f%%%s%n",
+                            config, f[0].substring(2), value(f[1]), value(f[2]), value(f[3]), w.threads(), w.cpuPercent(),
+                            step == null ? "" : String.format(Locale.ROOT, " (policy saw busy %.2f, queue %.2f, delay %.1f us)",
+                                    step.sample().busyFraction(), step.sample().queueLength(),
+                                    step.sample().queueingDelayNanos() / 1e3));
                 }
             });
             sampler.stop();
