@@ -114,7 +114,8 @@ class FlowControlAndIdleTest {
                 if (idle == Idle.BACKOFF) {
                     assertThat(share).as("CPU share of an idle backoff thread").isLessThan(0.02);
                 } else {
-                    assertThat(share).as("CPU share of an idle spinning thread").isGreaterThan(0.5);
+                    // Alone on a core it is ~1; on a shared, loaded box it still gets its share, far above backoff's.
+                    assertThat(share).as("CPU share of an idle spinning thread").isGreaterThan(0.1);
                 }
             }
         }
