@@ -335,8 +335,8 @@ final class DemoCommand implements Callable<Integer> {
         List<String> cmd = new ArrayList<>(cpus >= 2 ? List.of("taskset", "-c", "1") : List.of());
         cmd.addAll(testnet ? PeerJvm.command(BenchMemcached.jvmOptions(), args)
                 : PeerJvm.local(BenchMemcached.jvmOptions(), args));
-        say("jix demo: sweeping %s with the %s workload%s", s.label(), workload, testnet ? " from " + TestNet.NAMESPACE
-                : "");
+        say("jix demo: sweeping %s with the %s workload%s (machine load average now %s)", s.label(), workload,
+                testnet ? " from " + TestNet.NAMESPACE : "", loadAverage());
         return BenchMemcached.runChild(printer, cmd, Duration.ofSeconds((long) budget + 90));
     }
 
@@ -358,10 +358,20 @@ final class DemoCommand implements Callable<Integer> {
             say("  %s: %d steps, stopped: %s", r.server(), r.steps().size(), r.stopped());
         }
         say("CPU ns/req: jix-busy = the elastic thread's busy time (BUSY_NANOS) per reply; process = the server"
-                + " process's utime+stime per reply (/proc/PID/stat); client = the generator's own.");
+                + " process's utime+stime per reply (/proc/PID/stat). Client busy: the share of the window the"
+                + " generator's thread spent sending or receiving (near 100 %%: the client is the limit).");
         say("csv: %s", csv.toAbsolutePath());
         say("plot: %s", png.toAbsolutePath());
         printer.flush();
+    }
+
+    /** The 1-minute load average: other users of the machine show here. */
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static Path defaultOut() {

@@ -180,7 +180,9 @@ public final class OpenLoopClient implements AutoCloseable {
         long gets = 0;
         long hits = 0;
         long sets = 0;
+        long busy = 0;
         for (OpenLoopDriver d : drivers) {
+            busy += d.busyNanos;
             all.add(d.latency);
             inWindow += d.inWindow;
             errors += d.errors;
@@ -195,7 +197,8 @@ public final class OpenLoopClient implements AutoCloseable {
                 micros(all, 90), micros(all, 99), micros(all, 99.9), all.getTotalCount() == 0 ? 0
                 : all.getMaxValue() / 1e3, errors, lost, late, gets, hits, sets,
                 perRequest(before[0], after[0], inWindow), cpu.source(), perRequest(before[1], after[1], inWindow),
-                perRequest(before[2], after[2], inWindow), config.connections(), config.threads());
+                perRequest(before[2], after[2], inWindow), busy / (double) duration.toNanos() / drivers.length,
+                config.connections(), config.threads());
     }
 
     /** The first error message of the last phase, or {@code null}. */

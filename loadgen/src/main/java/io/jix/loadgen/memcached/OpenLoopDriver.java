@@ -81,6 +81,8 @@ final class OpenLoopDriver {
     long sets;
     long stored;
     long sent;
+    long busyNanos; // measured window: time in loop iterations that sent or received something
+    private boolean worked;
     String firstError;
 
     OpenLoopDriver(KeyValueMix mix, int connections, Selector selector, Conn[] conns) {
@@ -99,7 +101,7 @@ final class OpenLoopDriver {
     void run(Phase p) {
         phase = p;
         latency.reset();
-        inWindow = errors = lost = late = gets = hits = misses = sets = stored = sent = 0;
+        inWindow = errors = lost = late = gets = hits = misses = sets = stored = sent = busyNanos = 0;
         firstError = null;
         try {
             if (p.preload()) {
@@ -154,6 +156,8 @@ final class OpenLoopDriver {
             if (now - phase.end() >= 0) {
                 break;
             }
+            long began = now;
+            worked = false;
             long earliest = phase.end();
             for (Conn c : conns) {
                 if (!c.dead) {
@@ -169,6 +173,9 @@ final class OpenLoopDriver {
                 selector.select(onReady, 1);
             } else {
                 selector.selectNow(onReady);
+            }
+            if (worked && began - phase.measureFrom() >= 0) {
+                busyNanos += System.nanoTime() - began;
             }
         }
         while (outstanding() && System.nanoTime() - phase.drainBy() < 0) {
@@ -220,6 +227,7 @@ final class OpenLoopDriver {
             push(c, s.due(), key, get);
             s.advance();
             sent++;
+            worked = true;
         }
     }
 
@@ -268,6 +276,7 @@ final class OpenLoopDriver {
             return;
         }
         rx.flip();
+        worked |= n > 0;
         while (rx.hasRemaining()) {
             if (c.inFlight() == 0) {
                 lose(c, "a reply nobody asked for on connection " + c.id);

@@ -26,14 +26,18 @@ package io.jix.loadgen.memcached;
  *                               dataplane's BUSY_NANOS over all elastic threads), {@code process}
  *                               ({@code utime + stime} of the server process) or {@code none}
  * @param processCpuNsPerRequest the server process's {@code utime + stime} per reply; -1 when not measured
- * @param clientCpuNsPerRequest  the generator process's {@code utime + stime} per reply
+ * @param clientCpuNsPerRequest  the generator process's {@code utime + stime} per reply (it polls
+ *                               without sleeping at any real rate, so this is about one CPU's worth)
+ * @param clientBusy             share of the window the client threads spent in loop iterations
+ *                               that sent or received something (1.0: the client is the bottleneck)
  * @param connections            connections
  * @param threads                client threads
  */
 public record StepResult(double targetQps, double achievedQps, double seconds, long samples, double p50Us,
                          double p90Us, double p99Us, double p999Us, double maxUs, long errors, long lost, long late,
                          long gets, long hits, long sets, double cpuNsPerRequest, String cpuSource,
-                         double processCpuNsPerRequest, double clientCpuNsPerRequest, int connections, int threads) {
+                         double processCpuNsPerRequest, double clientCpuNsPerRequest, double clientBusy, int connections,
+                         int threads) {
 
     /** Whether this step kept its promise: no errors, latencies recorded, and p99 within {@code slaUs}. */
     public boolean meets(double slaUs) {

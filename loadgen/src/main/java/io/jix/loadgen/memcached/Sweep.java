@@ -117,8 +117,9 @@ public final class Sweep {
     /** One progress line for a step. */
     public static String line(String server, StepResult s, double slaUs) {
         return String.format(Locale.ROOT, "%s: target %,.0f/s achieved %,.0f/s p50 %.0f p90 %.0f p99 %.0f p99.9 %.0f µs"
-                        + " errors %d%s %s", server, s.targetQps(), s.achievedQps(), s.p50Us(), s.p90Us(), s.p99Us(),
-                s.p999Us(), s.errors(), s.cpuNsPerRequest() >= 0 ? String.format(Locale.ROOT, " cpu %.0f ns/req",
-                        s.cpuNsPerRequest()) : "", s.meets(slaUs) ? "ok" : "MISSED SLA");
+                        + " errors %d%s client busy %.0f%% %s", server, s.targetQps(), s.achievedQps(), s.p50Us(),
+                s.p90Us(), s.p99Us(), s.p999Us(), s.errors(), s.cpuNsPerRequest() >= 0 ? String.format(Locale.ROOT,
+                        " server cpu %.0f ns/req", s.cpuNsPerRequest()) : "", 100 * s.clientBusy(),
+                s.meets(slaUs) ? "ok" : "MISSED SLA");
     }
 }

@@ -21,7 +21,7 @@ public final class SweepReport {
     /** The CSV columns, in order. */
     public static final String CSV_HEADER = "server,workload,sla_us,target_qps,achieved_qps,seconds,samples,p50_us,"
             + "p90_us,p99_us,p999_us,max_us,errors,lost,late,gets,hits,sets,meets_sla,cpu_ns_per_req,cpu_source,"
-            + "process_cpu_ns_per_req,client_cpu_ns_per_req,connections,threads,stopped";
+            + "process_cpu_ns_per_req,client_cpu_ns_per_req,client_busy,connections,threads,stopped";
 
     private SweepReport() {
     }
@@ -31,11 +31,11 @@ public final class SweepReport {
         List<String> rows = new ArrayList<>();
         for (StepResult s : r.steps()) {
             rows.add(String.format(Locale.ROOT, "%s,%s,%.0f,%.0f,%.1f,%.3f,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%d,%d,%d,%d,%d,"
-                            + "%b,%.1f,%s,%.1f,%.1f,%d,%d,%s",
+                            + "%b,%.1f,%s,%.1f,%.1f,%.3f,%d,%d,%s",
                     field(r.server()), field(r.workload()), r.slaUs(), s.targetQps(), s.achievedQps(), s.seconds(),
                     s.samples(), s.p50Us(), s.p90Us(), s.p99Us(), s.p999Us(), s.maxUs(), s.errors(), s.lost(),
                     s.late(), s.gets(), s.hits(), s.sets(), s.meets(r.slaUs()), s.cpuNsPerRequest(),
-                    field(s.cpuSource()), s.processCpuNsPerRequest(), s.clientCpuNsPerRequest(), s.connections(),
+                    field(s.cpuSource()), s.processCpuNsPerRequest(), s.clientCpuNsPerRequest(), s.clientBusy(), s.connections(),
                     s.threads(), field(r.stopped())));
         }
         return rows;
@@ -72,13 +72,13 @@ public final class SweepReport {
                 continue;
             }
             String[] f = lines.get(i).split(",", -1);
-            if (f.length != 26) {
-                throw new IOException(file + ":" + (i + 1) + ": " + f.length + " fields, expected 26");
+            if (f.length != 27) {
+                throw new IOException(file + ":" + (i + 1) + ": " + f.length + " fields, expected 27");
             }
             try {
                 StepResult s = new StepResult(d(f[3]), d(f[4]), d(f[5]), l(f[6]), d(f[7]), d(f[8]), d(f[9]), d(f[10]),
                         d(f[11]), l(f[12]), l(f[13]), l(f[14]), l(f[15]), l(f[16]), l(f[17]), d(f[19]), f[20],
-                        d(f[21]), d(f[22]), (int) l(f[23]), (int) l(f[24]));
+                        d(f[21]), d(f[22]), d(f[23]), (int) l(f[24]), (int) l(f[25]));
                 steps.computeIfAbsent(f[0], k -> new ArrayList<>()).add(s);
                 first.putIfAbsent(f[0], f);
             } catch (NumberFormatException e) {
@@ -88,7 +88,7 @@ public final class SweepReport {
         List<Sweep.Result> results = new ArrayList<>();
         for (var e : steps.entrySet()) {
             String[] f = first.get(e.getKey());
-            results.add(new Sweep.Result(e.getKey(), f[1], d(f[2]), e.getValue(), f[25]));
+            results.add(new Sweep.Result(e.getKey(), f[1], d(f[2]), e.getValue(), f[26]));
         }
         return results;
     }
@@ -104,7 +104,7 @@ public final class SweepReport {
         StringBuilder out = new StringBuilder();
         double sla = results.isEmpty() ? 0 : results.get(0).slaUs();
         out.append(String.format(Locale.ROOT, "| server | max QPS at p99 <= %.0f µs | p50 µs | p99 µs | CPU ns/req "
-                + "(source) | server process CPU ns/req | client CPU ns/req | QPS vs %s | CPU/req vs %s |%n", sla,
+                + "(source) | server process CPU ns/req | client busy | QPS vs %s | CPU/req vs %s |%n", sla,
                 baseline, baseline));
         out.append("|---|---|---|---|---|---|---|---|---|\n");
         for (Sweep.Result r : results) {
@@ -123,7 +123,8 @@ public final class SweepReport {
             out.append(String.format(Locale.ROOT, "| %s | %,.0f | %.0f | %.0f | %s | %s | %s | %s | %s |%n", r.server(),
                     s.achievedQps(), s.p50Us(), s.p99Us(), s.cpuNsPerRequest() < 0 ? "–"
                             : String.format(Locale.ROOT, "%,.0f (%s)", s.cpuNsPerRequest(), s.cpuSource()),
-                    ns(s.processCpuNsPerRequest()), ns(s.clientCpuNsPerRequest()), qpsRatio, cpuRatio));
+                    ns(s.processCpuNsPerRequest()), String.format(Locale.ROOT, "%.0f%%", 100 * s.clientBusy()),
+                    qpsRatio, cpuRatio));
         }
         return out.toString();
     }

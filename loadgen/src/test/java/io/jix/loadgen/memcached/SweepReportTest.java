@@ -51,7 +51,7 @@ class SweepReportTest {
     void theTablePutsTheBestStepsSideBySideWithRatios() {
         String table = SweepReport.table(List.of(sweep("jix-xdp", 3), sweep("memcached", 1),
                 new Sweep.Result("broken", "etc", 500, List.of(SweepTest.step(1000, 1000, 800)), "x")), "memcached");
-        assertThat(table).contains("| jix-xdp | 594,000 | 150 | 300 | 2,000 (process) | 2,100 | 3,000 | 3.00× | 1.00× |")
+        assertThat(table).contains("| jix-xdp | 594,000 | 150 | 300 | 2,000 (process) | 2,100 | 25% | 3.00× | 1.00× |")
                 .contains("| memcached | 198,000 |").contains("| broken | none (no step within the SLA) |");
     }
 

@@ -13,7 +13,7 @@ class SweepTest {
     /** A step at {@code rate} with the given achieved rate and p99, no errors. */
     static StepResult step(double rate, double achieved, double p99) {
         return new StepResult(rate, achieved, 1, 1000, p99 / 2, p99 * 0.8, p99, p99 * 1.5, p99 * 2, 0, 0, 0, 750, 750,
-                250, 2000, "process", 2100, 3000, 32, 1);
+                250, 2000, "process", 2100, 3000, 0.25, 32, 1);
     }
 
     private static Sweep.Plan plan(double... rates) {
@@ -61,7 +61,7 @@ class SweepTest {
 
     @Test
     void errorsDisqualifyAStepAndNoStepWithinTheSlaIsNoResult() throws InterruptedException {
-        StepResult wrong = new StepResult(10, 10, 1, 100, 1, 1, 1, 1, 1, 3, 0, 0, 0, 0, 0, -1, "none", -1, -1, 1, 1);
+        StepResult wrong = new StepResult(10, 10, 1, 100, 1, 1, 1, 1, 1, 3, 0, 0, 0, 0, 0, -1, "none", -1, -1, 0, 1, 1);
         assertThat(wrong.meets(500)).isFalse();
         Sweep.Result r = Sweep.run("srv", "usr", plan(10, 20, 30), rate -> wrong, line -> { });
         assertThat(r.steps()).hasSize(2);
