@@ -8,6 +8,7 @@ import io.jix.loadgen.memcached.LatencyPlot;
 import io.jix.loadgen.memcached.OpenLoopClient;
 import io.jix.loadgen.memcached.ProcessCpu;
 import io.jix.loadgen.memcached.Sweep;
+import io.jix.loadgen.memcached.StepResult;
 import io.jix.loadgen.memcached.SweepReport;
 import io.jix.testnet.TestNet;
 import java.io.IOException;
@@ -100,6 +101,11 @@ final class BenchMemcached implements Callable<Integer> {
             description = "Longest wait for replies still owed after a step (default: ${DEFAULT-VALUE}).")
     double drainSeconds;
 
+    @Option(names = "--server-warmup", defaultValue = "0", paramLabel = "SECONDS",
+            description = "Before the sweep, load the server this long at the first rate, unmeasured: a JVM server"
+                    + " compiles its hot paths meanwhile (default: ${DEFAULT-VALUE}).")
+    double serverWarmupSeconds;
+
     @Option(names = "--budget", defaultValue = "120", paramLabel = "SECONDS",
             description = "Longest sweep per server, preload excluded (default: ${DEFAULT-VALUE}).")
     double budgetSeconds;
@@ -158,6 +164,13 @@ final class BenchMemcached implements Callable<Integer> {
                             (System.nanoTime() - t0) / 1e9);
                     out.flush();
                 }
+                if (serverWarmupSeconds > 0) {
+                    StepResult w = client.step(rates.get(0), Duration.ZERO,
+                            seconds("--server-warmup", serverWarmupSeconds, false), drain, meter.cpu());
+                    out.printf(Locale.ROOT, "%s: warmed up for %.0f s at %,.0f/s (unmeasured; p99 %.0f µs then)%n",
+                            s.label(), serverWarmupSeconds, w.targetQps(), w.p99Us());
+                    out.flush();
+                }
                 Sweep.Result r = Sweep.run(s.label(), mix.name(), plan,
                         rate -> client.step(rate, warmup, step, drain, meter.cpu()), line -> {
                             out.println(line);
@@ -206,7 +219,8 @@ final class BenchMemcached implements Callable<Integer> {
         }
         List<String> args = childArgs(targets);
         List<String> cmd = PeerJvm.command(jvmOptions(), args);
-        return runChild(out, cmd, budget.multipliedBy(targets.size()).plusSeconds(90L * targets.size() + 30));
+        return runChild(out, cmd, budget.plusSeconds((long) serverWarmupSeconds).multipliedBy(targets.size())
+                .plusSeconds(90L * targets.size() + 30));
     }
 
     /** The generator's JVM: it allocates nothing per request, so a small serial heap is all it needs. */
@@ -242,7 +256,8 @@ final class BenchMemcached implements Callable<Integer> {
         args.addAll(List.of("--workload", workload, "--keys", Integer.toString(keys), "--connections",
                 Integer.toString(connections), "--threads", Integer.toString(threads), "--qps", qps, "--sla-us",
                 number(slaUs), "--step-seconds", number(stepSeconds), "--warmup", number(warmupSeconds), "--drain",
-                number(drainSeconds), "--budget", number(budgetSeconds), "--seed", Long.toString(seed)));
+                number(drainSeconds), "--budget", number(budgetSeconds), "--seed", Long.toString(seed), "--server-warmup",
+                number(serverWarmupSeconds)));
         if (noPreload) {
             args.add("--no-preload");
         }

@@ -82,13 +82,23 @@ final class DemoCommand implements Callable<Integer> {
             description = "The whole demo's time bound (default: ${DEFAULT-VALUE}).")
     double budgetSeconds;
 
+    @Option(names = "--server-warmup", paramLabel = "SECONDS",
+            description = "Load each server this long before its sweep, unmeasured, so that jix's JIT has compiled"
+                    + " its hot paths (every server gets the same; default: 10; with --quick 0).")
+    Double serverWarmup;
+
+    @Option(names = "--nice", defaultValue = "0", paramLabel = "N",
+            description = "Run servers and client at this nice level (negative needs root): on a machine other"
+                    + " people load, -5 makes their processes disturb the measurement less (default: ${DEFAULT-VALUE}).")
+    int nice;
+
     @Option(names = "--loopback", description = "Use loopback even as root (jix-kernel and memcached only).")
     boolean loopback;
 
     @Option(names = "--quick", description = "A smoke run: tiny key space, two short steps per server.")
     boolean quick;
 
-    static final String DEFAULT_QPS = "20000:600000:20000";
+    static final String DEFAULT_QPS = "5000,10000,20000,40000,60000,80000,100000,125000,150000,200000,250000,300000,400000,500000";
     static final String QUICK_QPS = "2000,4000";
     private static final int PORT = 11311;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
@@ -116,6 +126,9 @@ final class DemoCommand implements Callable<Integer> {
         int cpus = Affinity.availableCpus();
         say("jix demo: memcached three ways, same client, same sweep (%s workload%s), p99 SLA %.0f µs",
                 String.join(" and ", workloads), workloads.size() > 1 ? "s" : "", slaUs);
+        if (nice != 0) {
+            say("jix demo: servers and client run at nice %d", nice);
+        }
         say("jix demo: %d CPUs here: %s", cpus, cpus >= 2
                 ? "each server is pinned to CPU 0 with 1 thread (jix: 1 elastic thread; memcached: -t 1), the client"
                 + " to CPU 1" : "server and client share the only CPU (numbers will say little)");
@@ -143,7 +156,8 @@ final class DemoCommand implements Callable<Integer> {
             String memcached = memcachedBinary();
             List<ServerPlan> servers = plans(testnet, address, cpus, memcached);
             int runs = servers.size() * workloads.size();
-            double perRun = Math.max(5, ((deadline - System.nanoTime()) / 1e9 - 15) / runs - 12);
+            double warm = serverWarmup != null ? serverWarmup : quick ? 0 : 10;
+            double perRun = Math.max(5, ((deadline - System.nanoTime()) / 1e9 - 15) / runs - 12 - warm);
             List<List<Sweep.Result>> byWorkload = new ArrayList<>();
             for (int w = 0; w < workloads.size(); w++) {
                 byWorkload.add(new ArrayList<>());
@@ -191,7 +205,10 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private List<ServerPlan> plans(boolean testnet, String address, int cpus, String memcached) {
-        List<String> pin = cpus >= 2 ? List.of("taskset", "-c", "0") : List.of();
+        List<String> pin = new ArrayList<>(niceness());
+        if (cpus >= 2) {
+            pin.addAll(List.of("taskset", "-c", "0"));
+        }
         List<String> common = List.of("--port", Integer.toString(PORT), "--threads", "1", "--idle", idle, "-m", "1024",
                 "-c", "4096", "--duration", Long.toString((long) budgetSeconds + 60));
         List<ServerPlan> plans = new ArrayList<>();
@@ -329,15 +346,20 @@ final class DemoCommand implements Callable<Integer> {
         args.addAll(List.of("--step-seconds", BenchMemcached.number(stepSeconds != null ? stepSeconds
                 : quick ? 0.5 : 2)));
         args.addAll(List.of("--keys", Integer.toString(keys != null ? keys : quick ? 5000 : 100_000)));
+        double warm = serverWarmup != null ? serverWarmup : quick ? 0 : 10;
+        args.addAll(List.of("--server-warmup", BenchMemcached.number(warm)));
         if (quick) {
             args.addAll(List.of("--warmup", "0.2", "--drain", "0.5"));
         }
-        List<String> cmd = new ArrayList<>(cpus >= 2 ? List.of("taskset", "-c", "1") : List.of());
+        List<String> cmd = new ArrayList<>(niceness());
+        if (cpus >= 2) {
+            cmd.addAll(List.of("taskset", "-c", "1"));
+        }
         cmd.addAll(testnet ? PeerJvm.command(BenchMemcached.jvmOptions(), args)
                 : PeerJvm.local(BenchMemcached.jvmOptions(), args));
         say("jix demo: sweeping %s with the %s workload%s (machine load average now %s)", s.label(), workload,
                 testnet ? " from " + TestNet.NAMESPACE : "", loadAverage());
-        return BenchMemcached.runChild(printer, cmd, Duration.ofSeconds((long) budget + 90));
+        return BenchMemcached.runChild(printer, cmd, Duration.ofSeconds((long) (budget + warm) + 90));
     }
 
     private void report(Path dir, String workload, List<Sweep.Result> results) throws IOException {
@@ -363,6 +385,13 @@ final class DemoCommand implements Callable<Integer> {
         say("csv: %s", csv.toAbsolutePath());
         say("plot: %s", png.toAbsolutePath());
         printer.flush();
+    }
+
+    private List<String> niceness() {
+        if (nice < -20 || nice > 19) {
+            throw new IllegalArgumentException("--nice: -20..19, not " + nice);
+        }
+        return nice == 0 ? List.of() : List.of("nice", "-n", Integer.toString(nice));
     }
 
     /** The 1-minute load average: other users of the machine show here. */
