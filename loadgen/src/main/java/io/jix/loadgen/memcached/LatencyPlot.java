@@ -128,13 +128,22 @@ public final class LatencyPlot {
         Stroke solid = new BasicStroke(2.5f);
         Stroke thinDashed = new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10,
                 new float[] {5, 4}, 0);
+        for (int i = 0; i < results.size(); i++) {
+            g.setColor(COLOURS[i % COLOURS.length]);
+            polyline(g, axes, results.get(i).steps(), true, solid);
+            polyline(g, axes, results.get(i).steps(), false, thinDashed);
+        }
         int legendY = TOP + 20;
+        // The legend on a white box, so that lines passing under it do not cross its text.
+        g.setColor(new Color(255, 255, 255, 230));
+        g.fillRect(LEFT + 8, TOP + 6, 430, 20 * results.size() + 24);
+        g.setColor(Color.LIGHT_GRAY);
+        g.setStroke(new BasicStroke(1f));
+        g.drawRect(LEFT + 8, TOP + 6, 430, 20 * results.size() + 24);
         for (int i = 0; i < results.size(); i++) {
             Sweep.Result r = results.get(i);
             Color c = COLOURS[i % COLOURS.length];
             g.setColor(c);
-            polyline(g, axes, r.steps(), true, solid);
-            polyline(g, axes, r.steps(), false, thinDashed);
             g.setStroke(solid);
             g.drawLine(LEFT + 15, legendY - 4, LEFT + 45, legendY - 4);
             g.setColor(Color.BLACK);
