@@ -20,10 +20,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code ./jix bench echo}: load generators against jix's servers (the engine is {@code jix.loadgen}). */
+/** {@code ./jix bench echo|memcached}: load generators against jix's servers (the engine is {@code jix.loadgen}). */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = TestnetCommand.RootVersion.class,
         description = "Load generators: drive a server with many connections and report throughput and latency.",
-        subcommands = {BenchCommand.Echo.class, ElasticBench.class, ElasticBench.Load.class})
+        subcommands = {BenchCommand.Echo.class, BenchMemcached.class, ElasticBench.class, ElasticBench.Load.class})
 public final class BenchCommand implements Runnable {
 
     @Spec
@@ -35,7 +35,7 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "Missing subcommand: echo");
+        throw new ParameterException(spec.commandLine(), "Missing subcommand: echo, memcached or elastic");
     }
 
     /** {@code bench echo}: closed-loop (or paced) echo load, pipelined, byte-exact. */
