@@ -40,7 +40,7 @@ final class MemcachedConnection extends EvConnection {
 
     static final MemorySegment R_STORED = text("STORED\r\n"), R_NOT_STORED = text("NOT_STORED\r\n"),
             R_EXISTS = text("EXISTS\r\n"), R_NOT_FOUND = text("NOT_FOUND\r\n"), R_DELETED = text("DELETED\r\n"),
-            R_TOUCHED = text("TOUCHED\r\n"), R_END = text("END\r\n"), R_OK = text("OK\r\n"),
+            R_TOUCHED = text("TOUCHED\r\n"), R_END = text("END\r\n"), R_CRLF = text("\r\n"), R_OK = text("OK\r\n"),
             R_ERROR = text("ERROR\r\n"), R_MN = text("MN\r\n"), R_RESET = text("RESET\r\n"),
             R_VERSION = text("VERSION " + MemcachedServer.VERSION + "\r\n"),
             R_BAD_FORMAT = text("CLIENT_ERROR bad command line format\r\n"),
@@ -61,16 +61,43 @@ final class MemcachedConnection extends EvConnection {
             R_BAD_MODE = text("CLIENT_ERROR invalid mode for ms M token\r\n"),
             R_BAD_MODE_MA = text("CLIENT_ERROR invalid mode for ma M token\r\n");
 
+    /** A retrieval line without its end yet is served in parts once this long (see {@link #partialRetrieval}). */
+    static final int PARTIAL_LINE = 16 * 1024;
+
+    private static final int GET_KIND = 1, GETS_KIND = 2, GAT_KIND = 3, GATS_KIND = 4;
+
     private final Worker w;
     private final MemcachedStore store;
     private final int bufferSize;
     private boolean counted;
     /** Bytes of a refused data block still to be discarded. */
     private long swallow;
+    /** The rest of a refused line is discarded up to its end. */
+    private boolean skipLine;
     /** A retrieval interrupted by a full output ring: where its key starts, or -1. */
     private int resumeAt = -1;
     private long resumeSent;
     private long resumeCas;
+    /** Value bytes of the interrupted record already sent: where the next copy out of the store starts. */
+    private int resumeValueFrom;
+    /** A retrieval whose keys so far are served, its line not ended yet: its kind, or 0. */
+    private int continued;
+    private long continuedDeadline;
+
+    // A value arriving in pieces, copied into its reserved item as they come.
+    private long pending = -1;
+    private int pendingLength;
+    private int pendingFilled;
+    private int pendingEnd;
+    private boolean pendingBadEnd;
+    private int pendingMode;
+    private int pendingFlags;
+    private long pendingDeadline;
+    private long pendingCas;
+    private boolean pendingNoreply;
+    /** An ms command's line, kept for the return flags of its reply; made when first needed. */
+    private MemorySegment pendingLine;
+    private int pendingLineLength;
 
     MemcachedConnection(Worker worker) {
         this.w = worker;
@@ -100,6 +127,7 @@ final class MemcachedConnection extends EvConnection {
     @Override
     protected void onClosed(int reason) {
         uncount();
+        abandonPending();
     }
 
     @Override
@@ -116,42 +144,72 @@ final class MemcachedConnection extends EvConnection {
 
     private void end() {
         uncount();
+        abandonPending();
         close();
+    }
+
+    private void abandonPending() {
+        if (pending >= 0) {
+            store.abandon(pending);
+            pending = -1;
+        }
     }
 
     @Override
     protected int onData(MemorySegment d, long offset, int length) {
+        try {
+            int pos = parse(d, offset, length);
+            w.stats[Stat.bytes_read.ordinal()] += pos;
+            return isOpen() ? pos : length;
+        } catch (RuntimeException | Error e) {
+            abandonPending(); // the loop resets the connection without telling us
+            throw e;
+        }
+    }
+
+    private int parse(MemorySegment d, long offset, int length) {
         int pos = 0;
         while (pos < length && isOpen()) {
+            int avail = length - pos;
+            long start = offset + pos;
             if (swallow > 0) {
-                int n = (int) Math.min(swallow, length - pos);
+                int n = (int) Math.min(swallow, avail);
                 swallow -= n;
                 pos += n;
                 continue;
             }
-            int avail = length - pos;
-            long start = offset + pos;
+            if (pending >= 0) {
+                pos += continueValue(d, start, avail);
+                continue;
+            }
             int newline = indexOfNewline(d, start, avail);
-            if (newline < 0) {
-                if ((avail > MemcachedServer.Config.MAX_LINE && !isRetrieval(d, start, avail)) || avail >= bufferSize - 2) {
-                    reply(R_LINE_TOO_LONG);
-                    end();
-                    return length;
-                }
-                break;
+            if (skipLine) {
+                skipLine = newline < 0;
+                pos += newline < 0 ? avail : newline + 1;
+                continue;
             }
             if (resumeAt < 0 && bufferSize - pendingOutput() < RESERVE) {
                 awaitWritable();
                 break;
             }
-            int used = command(d, start, newline, avail);
+            int used;
+            if (newline >= 0) {
+                used = command(d, start, newline, avail);
+            } else if (continued != 0 || isRetrieval(d, start, avail)) {
+                used = avail < PARTIAL_LINE ? 0 : partialRetrieval(d, start, avail);
+            } else if (avail > MemcachedServer.Config.MAX_LINE) {
+                reply(R_LINE_TOO_LONG);
+                end();
+                return length;
+            } else {
+                used = 0;
+            }
             if (used == 0) {
                 break;
             }
             pos += used;
         }
-        w.stats[Stat.bytes_read.ordinal()] += pos;
-        return isOpen() ? pos : length;
+        return pos;
     }
 
     private static int indexOfNewline(MemorySegment d, long start, int avail) {
@@ -164,12 +222,29 @@ final class MemcachedConnection extends EvConnection {
     }
 
     private static boolean isRetrieval(MemorySegment d, long start, int avail) {
-        return startsWithWord(d, start, avail, GET) || startsWithWord(d, start, avail, GETS)
-                || startsWithWord(d, start, avail, GAT) || startsWithWord(d, start, avail, GATS);
+        int end = wordEnd(d, start, avail);
+        return end < avail && retrievalKind(d, start, end) != 0;
     }
 
-    private static boolean startsWithWord(MemorySegment d, long start, int avail, byte[] word) {
-        return avail > word.length && equalsWord(d, start, word.length, word) && d.get(BYTE, start + word.length) == ' ';
+    private static int wordEnd(MemorySegment d, long start, int length) {
+        int end = 0;
+        while (end < length && d.get(BYTE, start + end) != ' ') {
+            end++;
+        }
+        return end;
+    }
+
+    private static int retrievalKind(MemorySegment d, long start, int wordLength) {
+        if (equalsWord(d, start, wordLength, GET)) {
+            return GET_KIND;
+        } else if (equalsWord(d, start, wordLength, GETS)) {
+            return GETS_KIND;
+        } else if (equalsWord(d, start, wordLength, GAT)) {
+            return GAT_KIND;
+        } else if (equalsWord(d, start, wordLength, GATS)) {
+            return GATS_KIND;
+        }
+        return 0;
     }
 
     private static boolean equalsWord(MemorySegment d, long at, int length, byte[] word) {
@@ -221,22 +296,14 @@ final class MemcachedConnection extends EvConnection {
     private int command(MemorySegment d, long start, int newline, int avail) {
         int lineLength = newline > 0 && d.get(BYTE, start + newline - 1) == '\r' ? newline - 1 : newline;
         int consumed = newline + 1;
+        if (continued != 0) {
+            return retrieve(d, start, 0, lineLength, consumed, continued, true);
+        }
         // Retrievals may have any number of keys: they scan the line themselves.
-        int wordEnd = 0;
-        while (wordEnd < lineLength && d.get(BYTE, start + wordEnd) != ' ') {
-            wordEnd++;
-        }
-        if (equalsWord(d, start, wordEnd, GET)) {
-            return retrieve(d, start, wordEnd, lineLength, consumed, false, false);
-        }
-        if (equalsWord(d, start, wordEnd, GETS)) {
-            return retrieve(d, start, wordEnd, lineLength, consumed, true, false);
-        }
-        if (equalsWord(d, start, wordEnd, GAT)) {
-            return retrieve(d, start, wordEnd, lineLength, consumed, false, true);
-        }
-        if (equalsWord(d, start, wordEnd, GATS)) {
-            return retrieve(d, start, wordEnd, lineLength, consumed, true, true);
+        int wordEnd = wordEnd(d, start, lineLength);
+        int kind = retrievalKind(d, start, wordEnd);
+        if (kind != 0) {
+            return retrieve(d, start, wordEnd, lineLength, consumed, kind, true);
         }
         int n = tokenize(d, start, lineLength);
         if (n == 0 || n > MAX_TOKENS) {
@@ -300,11 +367,48 @@ final class MemcachedConnection extends EvConnection {
 
     // ---- retrieval ----
 
-    private int retrieve(MemorySegment d, long start, int from, int lineLength, int consumed, boolean withCas,
-                         boolean touch) {
+    /**
+     * A retrieval line longer than {@link #PARTIAL_LINE} whose end has not arrived: the keys
+     * before its last space are served now and consumed, so a multi-get of any number of keys
+     * needs no more than a staging buffer (memcached grows its read buffer instead).
+     */
+    private int partialRetrieval(MemorySegment d, long start, int avail) {
+        int lastSpace = avail - 1;
+        while (lastSpace >= 0 && d.get(BYTE, start + lastSpace) != ' ') {
+            lastSpace--;
+        }
+        int from = 0;
+        int kind = continued;
+        if (kind == 0) {
+            from = wordEnd(d, start, avail);
+            kind = retrievalKind(d, start, from);
+        }
+        if (avail - 1 - lastSpace > MemcachedStore.MAX_KEY || lastSpace <= from) {
+            // A key longer than any allowed is arriving, or no key yet in all these bytes.
+            resumeAt = -1;
+            continued = 0;
+            reply(R_BAD_FORMAT);
+            skipLine = true;
+            return avail;
+        }
+        return retrieve(d, start, from, lastSpace, lastSpace + 1, kind, false);
+    }
+
+    /**
+     * Serves the keys of a retrieval line: from {@code from} (just after the command word, or 0 for
+     * the rest of a line begun earlier) to {@code lineLength}. With {@code last}, the line ends
+     * there and END follows.
+     *
+     * @return {@code consumed}, or 0 when the output ring filled (the same bytes come again after
+     *     {@link #onWritable}, and serving resumes where it stopped)
+     */
+    private int retrieve(MemorySegment d, long start, int from, int lineLength, int consumed, int kind, boolean last) {
+        boolean withCas = kind == GETS_KIND || kind == GATS_KIND;
+        boolean touch = kind == GAT_KIND || kind == GATS_KIND;
+        boolean continuing = continued != 0;
         int p = from;
-        long deadline = 0;
-        if (touch) {
+        long deadline = continuedDeadline;
+        if (touch && !continuing) {
             while (p < lineLength && d.get(BYTE, start + p) == ' ') {
                 p++;
             }
@@ -318,6 +422,7 @@ final class MemcachedConnection extends EvConnection {
             }
             if (!Numbers.okSigned(d, start + t, p - t)) {
                 reply(R_BAD_EXPTIME);
+                skipLine = !last;
                 return consumed;
             }
             deadline = store.deadline(Numbers.parseSigned(d, start + t, p - t));
@@ -326,7 +431,7 @@ final class MemcachedConnection extends EvConnection {
         while (firstKey < lineLength && d.get(BYTE, start + firstKey) == ' ') {
             firstKey++;
         }
-        if (firstKey == lineLength) {
+        if (firstKey == lineLength && !continuing && last) {
             reply(touch ? R_END : R_ERROR); // memcached's answers to "gat 0" and "get"
             return consumed;
         }
@@ -348,11 +453,16 @@ final class MemcachedConnection extends EvConnection {
             }
             if (keyLength > MemcachedStore.MAX_KEY) {
                 resumeAt = -1;
+                continued = 0;
+                skipLine = !last;
                 reply(R_BAD_FORMAT);
                 return consumed;
             }
-            int status = store.get(d, start + k, keyLength, touch, deadline, w.value, w.found);
-            if (resumeAt < 0) {
+            boolean resuming = resumeAt == k;
+            int valueFrom = resuming ? resumeValueFrom : 0;
+            int window = room();
+            int status = store.get(d, start + k, keyLength, touch, deadline, w.value, valueFrom, window, w.found);
+            if (!resuming) {
                 count(touch ? Stat.cmd_touch : Stat.cmd_get);
                 if (touch) {
                     count(status == MemcachedStore.HIT ? Stat.touch_hits : Stat.touch_misses);
@@ -360,10 +470,11 @@ final class MemcachedConnection extends EvConnection {
                 count(status == MemcachedStore.HIT ? Stat.get_hits : Stat.get_misses);
             }
             long skip = 0;
-            if (resumeAt == k) {
+            if (resuming) {
                 if (status != MemcachedStore.HIT || w.found.cas != resumeCas) {
                     // Half a value is out already and the item has changed: nothing correct can follow.
                     resumeAt = -1;
+                    continued = 0;
                     end();
                     return consumed;
                 }
@@ -374,23 +485,27 @@ final class MemcachedConnection extends EvConnection {
                 continue;
             }
             int header = valueHeader(d, start + k, keyLength, withCas);
-            int length = w.found.length;
-            w.value.set(BYTE, length, (byte) '\r');
-            w.value.set(BYTE, length + 1, (byte) '\n');
-            long total = header + length + 2L;
-            long sent = emit(w.line, header, w.value, length + 2, skip);
-            if (sent < total) {
+            if (!emitRecord(header, valueFrom, window, skip)) {
                 resumeAt = k;
-                resumeSent = sent;
-                resumeCas = w.found.cas;
                 return 0;
             }
         }
+        if (!last) {
+            continued = kind;
+            continuedDeadline = deadline;
+            return consumed;
+        }
+        continued = 0;
         return finishRetrieval(consumed, 0);
     }
 
+    /** Free room in the output ring: the most of a value worth copying out of the store now. */
+    private int room() {
+        return (int) (bufferSize - pendingOutput());
+    }
+
     private int finishRetrieval(int consumed, long skip) {
-        long sent = emit(R_END, 5, R_END, 0, skip);
+        long sent = emit(R_END, 5, skip);
         if (sent < 5) {
             resumeAt = Integer.MAX_VALUE;
             resumeSent = sent;
@@ -400,26 +515,50 @@ final class MemcachedConnection extends EvConnection {
         return consumed;
     }
 
-    /** Writes {@code a[0, aLength)} then {@code b[0, bLength)}, the first {@code skip} bytes left out; returns skip plus what was taken. */
-    private long emit(MemorySegment a, int aLength, MemorySegment b, int bLength, long skip) {
-        long done = skip;
-        if (skip < aLength) {
-            int want = (int) (aLength - skip);
-            int n = write(a, skip, want);
-            w.stats[Stat.bytes_written.ordinal()] += n;
-            done += n;
-            if (n < want) {
-                return done;
+    /** Writes {@code a[skip, aLength)}; returns skip plus what was taken. */
+    private long emit(MemorySegment a, int aLength, long skip) {
+        if (skip >= aLength) {
+            return skip;
+        }
+        int want = (int) (aLength - skip);
+        int n = write(a, skip, want);
+        w.stats[Stat.bytes_written.ordinal()] += n;
+        return skip + n;
+    }
+
+    /**
+     * Writes a value record: the {@code header} bytes in the worker's line buffer, the value
+     * ({@code w.found.length} bytes, of which {@code [valueFrom, valueFrom + window)} are in the
+     * worker's value buffer: as much as the output ring had room for), CRLF; the first
+     * {@code skip} bytes were sent before.
+     *
+     * @return true when the record is all out; false when the ring filled, with where to resume
+     *     in {@link #resumeSent}, {@link #resumeValueFrom} and {@link #resumeCas}
+     */
+    private boolean emitRecord(int header, int valueFrom, int window, long skip) {
+        int length = w.found.length;
+        long valueEnd = header + (long) length;
+        long done = emit(w.line, header, skip);
+        if (done >= header && done < valueEnd) {
+            int at = (int) (done - header) - valueFrom;
+            int available = Math.min(length - valueFrom, window) - at;
+            if (at >= 0 && available > 0) {
+                int n = write(w.value, at, available);
+                w.stats[Stat.bytes_written.ordinal()] += n;
+                done += n;
             }
         }
-        long from = Math.max(0, skip - aLength);
-        if (from < bLength) {
-            int want = (int) (bLength - from);
-            int n = write(b, from, want);
-            w.stats[Stat.bytes_written.ordinal()] += n;
-            done += n;
+        if (done >= valueEnd) {
+            done = valueEnd + emit(R_CRLF, 2, done - valueEnd);
         }
-        return done;
+        if (done == valueEnd + 2) {
+            return true;
+        }
+        resumeSent = done;
+        resumeValueFrom = (int) Math.max(0, done - header);
+        resumeCas = w.found.cas;
+        awaitWritable(); // the window may have ended just as the ring filled, with no short write
+        return false;
     }
 
     /** Builds {@code VALUE key flags bytes [cas]\r\n} in the worker's line buffer; returns its length. */
@@ -482,16 +621,25 @@ final class MemcachedConnection extends EvConnection {
             swallow = bytes + 2;
             return consumed;
         }
-        int need = dataBlock(d, start, consumed, bytes, avail);
-        if (need <= 0) {
-            return -need; // 0: the block has not all arrived; otherwise a bad chunk, answered and consumed
-        }
-        long data = start + consumed;
-        long exptime = Numbers.parseSigned(d, w.tokenAt[3], w.tokenLength[3]);
+        long deadline = store.deadline(Numbers.parseSigned(d, w.tokenAt[3], w.tokenLength[3]));
         long unique = cas ? Numbers.parseUnsigned(d, w.tokenAt[5], w.tokenLength[5]) : 0;
-        int status = store.store(mode, d, key, keyLength, (int) flags, store.deadline(exptime), d, data, (int) bytes,
+        int need = dataBlock(d, start, consumed, bytes, avail);
+        if (need == 0) {
+            pendingLineLength = -1;
+            return stream(d, start, consumed, avail, key, keyLength, (int) bytes, mode, (int) flags, deadline, unique,
+                    noreply);
+        }
+        if (need < 0) {
+            return -need; // a bad chunk, answered
+        }
+        int status = store.store(mode, d, key, keyLength, (int) flags, deadline, d, start + consumed, (int) bytes,
                 unique);
-        if (cas) {
+        storageReply(status, mode, noreply);
+        return need;
+    }
+
+    private void storageReply(int status, int mode, boolean noreply) {
+        if (mode == MemcachedStore.CAS) {
             count(status == MemcachedStore.STORED ? Stat.cas_hits
                     : status == MemcachedStore.EXISTS ? Stat.cas_badval : Stat.cas_misses);
         }
@@ -503,11 +651,81 @@ final class MemcachedConnection extends EvConnection {
             case MemcachedStore.TOO_LARGE -> reply(R_TOO_LARGE);
             default -> reply(R_NO_MEMORY);
         }
-        return need;
+    }
+
+    // ---- values that arrive in pieces ----
+
+    /**
+     * Begins a value whose data block has not all arrived: reserves its item in the store and
+     * copies in what is here; the rest is copied as it comes ({@link #continueValue}), so the
+     * connection holds no buffer for it. Without memory for it the answer is memcached's, and
+     * the block is discarded as it arrives.
+     *
+     * @return the bytes consumed: the line and the data so far
+     */
+    private int stream(MemorySegment d, long start, int consumed, int avail, long key, int keyLength, int bytes,
+                       int mode, int flags, long deadline, long unique, boolean noreply) {
+        long reservation = store.reserve(d, key, keyLength, bytes);
+        if (reservation < 0) {
+            count(Stat.cmd_set);
+            reply(R_NO_MEMORY);
+            if (mode == MemcachedStore.SET) {
+                store.delete(d, key, keyLength); // as for any failed set: no stale value stays
+            }
+            swallow = bytes + 2L;
+            return consumed;
+        }
+        pending = reservation;
+        pendingLength = bytes;
+        pendingFilled = 0;
+        pendingEnd = 0;
+        pendingBadEnd = false;
+        pendingMode = mode;
+        pendingFlags = flags;
+        pendingDeadline = deadline;
+        pendingCas = unique;
+        pendingNoreply = noreply;
+        return consumed + continueValue(d, start + consumed, avail - consumed);
+    }
+
+    /** Copies arriving value bytes into the reserved item, then checks its CRLF and stores it. */
+    private int continueValue(MemorySegment d, long at, int avail) {
+        int n = Math.min(avail, pendingLength - pendingFilled);
+        if (n > 0) {
+            store.write(pending, pendingFilled, d, at, n);
+            pendingFilled += n;
+        }
+        while (pendingFilled == pendingLength && pendingEnd < 2 && n < avail) {
+            if (d.get(BYTE, at + n++) != (pendingEnd == 0 ? '\r' : '\n')) {
+                pendingBadEnd = true;
+            }
+            pendingEnd++;
+        }
+        if (pendingEnd == 2) {
+            long reservation = pending;
+            pending = -1;
+            if (pendingBadEnd) {
+                store.abandon(reservation);
+                reply(R_BAD_CHUNK);
+            } else {
+                count(Stat.cmd_set);
+                int status = store.commit(pendingMode, reservation, pendingFlags, pendingDeadline, pendingCas, w.found);
+                if (pendingLineLength < 0) {
+                    storageReply(status, pendingMode, pendingNoreply);
+                } else {
+                    // The ms line's tokens again, for its reply's return flags.
+                    int tokens = tokenize(pendingLine, 0, pendingLineLength);
+                    metaParse(pendingLine, 3, tokens, META_SET_FLAGS);
+                    metaSetReply(pendingLine, tokens, status);
+                }
+            }
+        }
+        return n;
     }
 
     // ---- meta commands ----
 
+    private static final String META_SET_FLAGS = "qkcOTCFM";
     private static final int META_V = 1, META_Q = 2, META_K = 4, META_C = 8, META_F = 16, META_S = 32, META_T = 64;
 
     /** The flag tokens of a meta command, from token {@code first}: which were asked for, their arguments. */
@@ -680,7 +898,9 @@ final class MemcachedConnection extends EvConnection {
         }
         boolean touch = metaHasTtl;
         long deadline = touch ? store.deadline(metaTtl) : 0;
-        int status = store.get(d, key, keyLength, touch, deadline, w.value, w.found);
+        int valueFrom = resumeAt >= 0 ? resumeValueFrom : 0;
+        int window = room();
+        int status = store.get(d, key, keyLength, touch, deadline, w.value, valueFrom, window, w.found);
         long skip = 0;
         if (resumeAt >= 0) {
             if (status != MemcachedStore.HIT || w.found.cas != resumeCas) {
@@ -709,14 +929,8 @@ final class MemcachedConnection extends EvConnection {
         at = metaReturnFlags(d, 2, n, at, key, keyLength);
         w.line.set(BYTE, at++, (byte) '\r');
         w.line.set(BYTE, at++, (byte) '\n');
-        int length = w.found.length;
-        w.value.set(BYTE, length, (byte) '\r');
-        w.value.set(BYTE, length + 1, (byte) '\n');
-        long sent = emit(w.line, at, w.value, length + 2, skip);
-        if (sent < at + length + 2L) {
+        if (!emitRecord(at, valueFrom, window, skip)) {
             resumeAt = 0;
-            resumeSent = sent;
-            resumeCas = w.found.cas;
             return 0;
         }
         return consumed;
@@ -731,7 +945,7 @@ final class MemcachedConnection extends EvConnection {
             return consumed;
         }
         long bytes = Numbers.parseUnsigned(d, w.tokenAt[2], w.tokenLength[2]);
-        MemorySegment error = metaParse(d, 3, n, "qkcOTCFM");
+        MemorySegment error = metaParse(d, 3, n, META_SET_FLAGS);
         int mode = MemcachedStore.SET;
         if (error == null) {
             switch (metaMode) {
@@ -751,13 +965,31 @@ final class MemcachedConnection extends EvConnection {
             swallow = bytes + 2; // the data block follows regardless
             return consumed;
         }
+        long deadline = metaHasTtl ? store.deadline(metaTtl) : 0;
         int need = dataBlock(d, start, consumed, bytes, avail);
-        if (need <= 0) {
-            return -need; // 0: the block has not all arrived; otherwise a bad chunk, answered and consumed
+        if (need == 0) {
+            int lineLength = consumed - 1 - (d.get(BYTE, start + consumed - 2) == '\r' ? 1 : 0);
+            if (pendingLine == null || pendingLine.byteSize() < lineLength) {
+                pendingLine = MemorySegment.ofArray(new byte[Math.max(MemcachedServer.Config.MAX_LINE, lineLength)]);
+            }
+            MemorySegment.copy(d, start, pendingLine, 0, lineLength);
+            pendingLineLength = lineLength;
+            return stream(d, start, consumed, avail, key, keyLength, (int) bytes, mode, (int) metaClientFlags, deadline,
+                    metaCas, false);
         }
-        long data = start + consumed;
-        int status = store.store(mode, d, key, keyLength, (int) metaClientFlags,
-                metaHasTtl ? store.deadline(metaTtl) : 0, d, data, (int) bytes, metaCas, w.found);
+        if (need < 0) {
+            return -need; // a bad chunk, answered
+        }
+        int status = store.store(mode, d, key, keyLength, (int) metaClientFlags, deadline, d, start + consumed,
+                (int) bytes, metaCas, w.found);
+        metaSetReply(d, n, status);
+        return need;
+    }
+
+    /** The reply to an ms command whose tokens are in the worker's token arrays, {@code n} of them. */
+    private void metaSetReply(MemorySegment d, int n, int status) {
+        long key = w.tokenAt[1];
+        int keyLength = w.tokenLength[1];
         String code;
         switch (status) {
             case MemcachedStore.STORED -> code = "HD";
@@ -766,17 +998,16 @@ final class MemcachedConnection extends EvConnection {
             case MemcachedStore.NOT_FOUND -> code = "NF";
             case MemcachedStore.TOO_LARGE -> {
                 reply(R_TOO_LARGE);
-                return need;
+                return;
             }
             default -> {
                 reply(R_NO_MEMORY);
-                return need;
+                return;
             }
         }
         if (status != MemcachedStore.STORED || (metaFlags & META_Q) == 0) {
             reply(w.line, metaLine(d, code, 3, n, key, keyLength));
         }
-        return need;
     }
 
     private void metaDelete(MemorySegment d, int n) {
@@ -858,7 +1089,7 @@ final class MemcachedConnection extends EvConnection {
         }
         long key = w.tokenAt[1];
         int keyLength = w.tokenLength[1];
-        if (store.get(d, key, keyLength, false, 0, w.value, w.found) != MemcachedStore.HIT) {
+        if (store.get(d, key, keyLength, false, 0, w.value, 0, 0, w.found) != MemcachedStore.HIT) {
             reply(R_EN);
             return;
         }
@@ -1051,8 +1282,8 @@ final class MemcachedConnection extends EvConnection {
     /**
      * The data block of a storage command, {@code bytes} long after the {@code consumed}-byte
      * command line at {@code start}: the bytes the whole command takes when the block is complete
-     * and ends in CRLF; 0 while it has not all arrived; minus those bytes when it does not end in
-     * CRLF (answered with memcached's bad-chunk error, to be consumed).
+     * and ends in CRLF; 0 when it has not all arrived (it is streamed then); minus those bytes
+     * when it does not end in CRLF (answered with memcached's bad-chunk error, to be consumed).
      */
     private int dataBlock(MemorySegment d, long start, int consumed, long bytes, int avail) {
         int need = consumed + (int) bytes + 2;

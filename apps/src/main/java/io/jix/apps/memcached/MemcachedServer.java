@@ -41,9 +41,14 @@ public final class MemcachedServer {
         /** The longest command line (without a data block) accepted. */
         static final int MAX_LINE = 2048;
 
-        /** Staging buffer size: a whole command (line and data block) must fit, and any one reply record. */
+        /**
+         * Staging buffer size, for unconsumed input and for unsent output alike. Input needs a
+         * command line (a long retrieval line is served in parts) and one delivery after it;
+         * values stream into their items, and replies stream out through the ring, so neither
+         * needs to fit.
+         */
         int bufferSize() {
-            return Math.max(4 * MemcachedConnection.RESERVE, itemLimit + MAX_LINE + 2);
+            return 64 * 1024;
         }
     }
 
@@ -90,7 +95,7 @@ public final class MemcachedServer {
     static final class Worker {
         final Shared shared;
         final MemcachedStore store;
-        /** A value copied out of the store, then the reply built around it. */
+        /** Part of a value copied out of the store (at most an output ring's worth), or digits. */
         final MemorySegment value;
         /** Reply lines. */
         final MemorySegment line = Arena.ofAuto().allocate(8192, 64);
@@ -103,7 +108,7 @@ public final class MemcachedServer {
         Worker(Shared shared) {
             this.shared = shared;
             this.store = shared.store;
-            this.value = Arena.ofAuto().allocate(shared.config.itemLimit() + 64L, 64);
+            this.value = Arena.ofAuto().allocate(shared.config.bufferSize() + 64L, 64);
         }
     }
 

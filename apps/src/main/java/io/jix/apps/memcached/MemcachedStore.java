@@ -78,6 +78,8 @@ public final class MemcachedStore {
     private final long[] evictions;
     private final long[] totalItems;
     private final AtomicLong casCounter = new AtomicLong();
+    private final AtomicLong inFlight = new AtomicLong();
+    private final long inFlightLimit;
     private final LongSupplier clock;
     private volatile long flushCas = 0;
     private volatile long flushAt = Long.MAX_VALUE;
@@ -100,6 +102,7 @@ public final class MemcachedStore {
                     + " bytes (the item size limit plus overhead)");
         }
         this.memory = Arena.ofAuto().allocate(pageCount * pageSize, 64);
+        this.inFlightLimit = Math.max(pageSize, pageCount * pageSize / 2);
         int[] sizes = new int[64];
         int n = 0;
         long size = 96;
@@ -181,6 +184,16 @@ public final class MemcachedStore {
      */
     public int get(MemorySegment key, long keyOffset, int keyLength, boolean touch, long deadline,
                    MemorySegment dest, Found out) {
+        return get(key, keyOffset, keyLength, touch, deadline, dest, 0, Integer.MAX_VALUE, out);
+    }
+
+    /**
+     * {@link #get}, copying only the value's bytes {@code [from, from + max)} (as many as there
+     * are) into {@code dest} at 0: a reply streamed through a small output buffer copies each
+     * part once. {@code out.length} is still the whole value's length.
+     */
+    public int get(MemorySegment key, long keyOffset, int keyLength, boolean touch, long deadline,
+                   MemorySegment dest, int from, int max, Found out) {
         int hash = hash(key, keyOffset, keyLength);
         int stripe = lockStripe(hash);
         try {
@@ -193,7 +206,10 @@ public final class MemcachedStore {
             }
             memory.set(BYTE, item + ACCESSED, (byte) 1);
             int length = memory.get(INT, item + LENGTH);
-            MemorySegment.copy(memory, valueAt(item), dest, 0, length);
+            int copy = Math.min(max, length - Math.min(from, length));
+            if (copy > 0) {
+                MemorySegment.copy(memory, valueAt(item) + from, dest, 0, copy);
+            }
             describe(item, out);
             if (touch && expired(item, clock.getAsLong())) {
                 remove(item, hash); // touched into the past: this fetch still sees it, as memcached's does
@@ -222,28 +238,9 @@ public final class MemcachedStore {
         int stripe = lockStripe(hash);
         try {
             long old = find(hash, key, keyOffset, keyLength);
-            switch (mode) {
-                case ADD -> {
-                    if (old >= 0) {
-                        memory.set(BYTE, old + ACCESSED, (byte) 1); // memcached bumps on a failed add
-                        return NOT_STORED;
-                    }
-                }
-                case REPLACE, APPEND, PREPEND -> {
-                    if (old < 0) {
-                        return NOT_STORED;
-                    }
-                }
-                case CAS -> {
-                    if (old < 0) {
-                        return NOT_FOUND;
-                    }
-                    if (memory.get(LONG, old + CAS_ID) != casUnique) {
-                        return EXISTS;
-                    }
-                }
-                default -> {
-                }
+            int refused = refusal(mode, old, casUnique);
+            if (refused >= 0) {
+                return refused;
             }
             int oldLength = old < 0 ? 0 : memory.get(INT, old + LENGTH);
             long total = (mode == APPEND || mode == PREPEND) ? (long) oldLength + dataLength : dataLength;
@@ -288,6 +285,137 @@ public final class MemcachedStore {
         } finally {
             unlockStripe(stripe);
         }
+    }
+
+    // ---- values that arrive in pieces ----
+
+    /**
+     * Sets aside a chunk for a value still arriving: the key is copied in now, the value by
+     * {@link #write} as its bytes come, and {@link #commit}
+     * or {@link #abandon} ends the reservation. The chunk is in neither the index nor an LRU list,
+     * so nothing evicts it. All reservations together hold at most {@link #inFlightLimit()} bytes,
+     * so clients that start values and stall cannot take over the whole region.
+     *
+     * @return the reservation, or -1 when no memory could be had (then, as for a failed set,
+     *     the caller answers out of memory)
+     */
+    public long reserve(MemorySegment key, long keyOffset, int keyLength, int valueLength) {
+        int size = HEADER + keyLength + valueLength;
+        int cls = classFor(size);
+        long chunk = chunkSize[cls];
+        if (inFlight.addAndGet(chunk) > inFlightLimit) {
+            inFlight.addAndGet(-chunk);
+            return -1;
+        }
+        long item = allocate(cls, -1, -1);
+        if (item < 0) {
+            inFlight.addAndGet(-chunk);
+            return -1;
+        }
+        MemorySegment.copy(key, keyOffset, memory, item + HEADER, keyLength);
+        memory.set(BYTE, item + KEY_LENGTH, (byte) keyLength);
+        memory.set(INT, item + LENGTH, valueLength);
+        return item;
+    }
+
+    /** Copies {@code length} bytes of a reserved value, {@code at} bytes into it. */
+    public void write(long reservation, int at, MemorySegment data, long offset, int length) {
+        MemorySegment.copy(data, offset, memory, valueAt(reservation) + at, length);
+    }
+
+    /**
+     * Stores a reserved value, now complete, by {@code mode}, as {@link #store} would; the
+     * reservation ends either way.
+     */
+    public int commit(int mode, long reservation, int flags, long deadline, long casUnique, Found out) {
+        long item = reservation;
+        int keyLength = memory.get(BYTE, item + KEY_LENGTH) & 0xff;
+        int length = memory.get(INT, item + LENGTH);
+        int cls = memory.get(BYTE, item + CLASS);
+        inFlight.addAndGet(-chunkSize[cls]);
+        if (mode == APPEND || mode == PREPEND) {
+            // The stored item is old value plus new, of another size: made by store, from here.
+            int status = store(mode, memory, item + HEADER, keyLength, flags, deadline, memory, valueAt(item), length,
+                    casUnique, out);
+            freeChunk(cls, item);
+            return status;
+        }
+        int hash = hash(memory, item + HEADER, keyLength);
+        int stripe = lockStripe(hash);
+        try {
+            long old = find(hash, memory, item + HEADER, keyLength);
+            int refused = refusal(mode, old, casUnique);
+            if (refused >= 0) {
+                freeChunk(cls, item);
+                return refused;
+            }
+            fill(item, hash, keyLength, flags, deadline, length);
+            if (old >= 0) {
+                remove(old, hash);
+            }
+            link(item, hash);
+            if (out != null) {
+                describe(item, out);
+            }
+            return STORED;
+        } finally {
+            unlockStripe(stripe);
+        }
+    }
+
+    /** Ends a reservation without storing it (a bad data chunk, a closed connection). */
+    public void abandon(long reservation) {
+        int cls = memory.get(BYTE, reservation + CLASS);
+        inFlight.addAndGet(-chunkSize[cls]);
+        freeChunk(cls, reservation);
+    }
+
+    /** The most that reservations may hold at once: half the region. */
+    public long inFlightLimit() {
+        return inFlightLimit;
+    }
+
+    /** Bytes reservations hold now. */
+    public long inFlightBytes() {
+        return inFlight.get();
+    }
+
+    private void freeChunk(int cls, long chunk) {
+        lockClass(cls);
+        try {
+            memory.set(LONG, chunk + H_NEXT, free[cls]);
+            free[cls] = chunk;
+        } finally {
+            unlockClass(cls);
+        }
+    }
+
+    /** Why {@code mode} may not store over {@code old} (-1: not there), or -1 when it may; holds the stripe. */
+    private int refusal(int mode, long old, long casUnique) {
+        switch (mode) {
+            case ADD -> {
+                if (old >= 0) {
+                    memory.set(BYTE, old + ACCESSED, (byte) 1); // memcached bumps on a failed add
+                    return NOT_STORED;
+                }
+            }
+            case REPLACE, APPEND, PREPEND -> {
+                if (old < 0) {
+                    return NOT_STORED;
+                }
+            }
+            case CAS -> {
+                if (old < 0) {
+                    return NOT_FOUND;
+                }
+                if (memory.get(LONG, old + CAS_ID) != casUnique) {
+                    return EXISTS;
+                }
+            }
+            default -> {
+            }
+        }
+        return -1;
     }
 
     /** @return {@link #DELETED} or {@link #NOT_FOUND} */
