@@ -61,6 +61,11 @@ final class MemcachedConnection extends EvConnection {
             R_BAD_MODE = text("CLIENT_ERROR invalid mode for ms M token\r\n"),
             R_BAD_MODE_MA = text("CLIENT_ERROR invalid mode for ma M token\r\n");
 
+    /**
+     * A storage command (line and data block) up to this size waits whole in the staging buffer;
+     * a larger one's value is copied into its reserved item as it arrives ({@link #stream}).
+     */
+    static final int SMALL_COMMAND = 16 * 1024;
     /** A retrieval line without its end yet is served in parts once this long (see {@link #partialRetrieval}). */
     static final int PARTIAL_LINE = 16 * 1024;
 
@@ -624,13 +629,13 @@ final class MemcachedConnection extends EvConnection {
         long deadline = store.deadline(Numbers.parseSigned(d, w.tokenAt[3], w.tokenLength[3]));
         long unique = cas ? Numbers.parseUnsigned(d, w.tokenAt[5], w.tokenLength[5]) : 0;
         int need = dataBlock(d, start, consumed, bytes, avail);
-        if (need == 0) {
+        if (need == 0 && consumed + bytes + 2 > SMALL_COMMAND) {
             pendingLineLength = -1;
             return stream(d, start, consumed, avail, key, keyLength, (int) bytes, mode, (int) flags, deadline, unique,
                     noreply);
         }
-        if (need < 0) {
-            return -need; // a bad chunk, answered
+        if (need <= 0) {
+            return -need; // 0: a small block, waited for whole; otherwise a bad chunk, answered
         }
         int status = store.store(mode, d, key, keyLength, (int) flags, deadline, d, start + consumed, (int) bytes,
                 unique);
@@ -967,7 +972,7 @@ final class MemcachedConnection extends EvConnection {
         }
         long deadline = metaHasTtl ? store.deadline(metaTtl) : 0;
         int need = dataBlock(d, start, consumed, bytes, avail);
-        if (need == 0) {
+        if (need == 0 && consumed + bytes + 2 > SMALL_COMMAND) {
             int lineLength = consumed - 1 - (d.get(BYTE, start + consumed - 2) == '\r' ? 1 : 0);
             if (pendingLine == null || pendingLine.byteSize() < lineLength) {
                 pendingLine = MemorySegment.ofArray(new byte[Math.max(MemcachedServer.Config.MAX_LINE, lineLength)]);
@@ -977,8 +982,8 @@ final class MemcachedConnection extends EvConnection {
             return stream(d, start, consumed, avail, key, keyLength, (int) bytes, mode, (int) metaClientFlags, deadline,
                     metaCas, false);
         }
-        if (need < 0) {
-            return -need; // a bad chunk, answered
+        if (need <= 0) {
+            return -need; // 0: a small block, waited for whole; otherwise a bad chunk, answered
         }
         int status = store.store(mode, d, key, keyLength, (int) metaClientFlags, deadline, d, start + consumed,
                 (int) bytes, metaCas, w.found);

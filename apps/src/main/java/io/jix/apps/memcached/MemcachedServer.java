@@ -64,8 +64,12 @@ public final class MemcachedServer {
 
     /** The application; {@code clock} (ms since the epoch) drives expiry. */
     public static Application application(Config config, LongSupplier clock) {
-        Shared shared = new Shared(config, new MemcachedStore(config.memoryMegabytes() << 20, config.itemLimit(), clock),
-                clock);
+        return application(config, new MemcachedStore(config.memoryMegabytes() << 20, config.itemLimit(), clock), clock);
+    }
+
+    /** The application over a store made by the caller (tests look into it). */
+    static Application application(Config config, MemcachedStore store, LongSupplier clock) {
+        Shared shared = new Shared(config, store, clock);
         return context -> {
             Worker worker = new Worker(shared);
             shared.workers.add(worker);

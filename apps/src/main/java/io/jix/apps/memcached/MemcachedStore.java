@@ -375,6 +375,11 @@ public final class MemcachedStore {
         return inFlightLimit;
     }
 
+    /** The chunk an item of this key and value length takes. */
+    long chunkBytes(int keyLength, int valueLength) {
+        return chunkSize[classFor(HEADER + keyLength + valueLength)];
+    }
+
     /** Bytes reservations hold now. */
     public long inFlightBytes() {
         return inFlight.get();

@@ -26,14 +26,16 @@ class MemcachedServerTest {
     private static final int IDLE_CONNECTIONS = 10_000;
 
     private static Dataplane dataplane;
+    private static MemcachedStore store;
     private static int port;
 
     @BeforeAll
     static void start() {
         io.jix.sys.Limits.raiseOpenFileLimit();
         MemcachedServer.Config config = new MemcachedServer.Config(64, IDLE_CONNECTIONS + 100, 1 << 20);
+        store = new MemcachedStore(config.memoryMegabytes() << 20, config.itemLimit(), System::currentTimeMillis);
         dataplane = Dataplane.builder().threads(2).tcpPorts(0).name("memcached-test")
-                .start(MemcachedServer.application(config));
+                .start(MemcachedServer.application(config, store, System::currentTimeMillis));
         port = dataplane.tcpPorts()[0];
     }
 
@@ -202,6 +204,99 @@ class MemcachedServerTest {
             assertThat(line(staller)).isEqualTo("VALUE stall 0 100\r\n");
             assertThat(line(staller)).isEqualTo("x".repeat(40) + "get sta" + "y".repeat(53) + "\r\n");
             assertThat(line(staller)).isEqualTo("END\r\n");
+        }
+    }
+
+    /** Sends the pieces one by one, pausing between them so the server sees each on its own. */
+    private static void trickle(Socket s, String... pieces) throws IOException, InterruptedException {
+        for (String piece : pieces) {
+            send(s, piece);
+            Thread.sleep(30);
+        }
+    }
+
+    @Test
+    void largeValuesArrivingInPiecesAreStoredAsTheyCome() throws Exception {
+        String big = "v".repeat(20_000) + "\r\n" + "w".repeat(20_000); // over SMALL_COMMAND: streamed
+        String half = big.substring(0, 15_000);
+        String rest = big.substring(15_000);
+        try (Socket s = connect()) {
+            trickle(s, "set piece 3 0 " + big.length() + "\r\n" + half, rest + "\r", "\n");
+            assertThat(line(s)).isEqualTo("STORED\r\n");
+            send(s, "get piece\r\n");
+            assertThat(line(s)).isEqualTo("VALUE piece 3 " + big.length() + "\r\n");
+            assertThat(new String(s.getInputStream().readNBytes(big.length() + 2), StandardCharsets.ISO_8859_1))
+                    .isEqualTo(big + "\r\n");
+            assertThat(line(s)).isEqualTo("END\r\n");
+
+            // ms keeps its line for the reply's return flags; append, cas and add decide when the value is in.
+            trickle(s, "ms mpiece " + big.length() + " k O77 F9 T0\r\n" + half, rest + "\r\n");
+            assertThat(line(s)).isEqualTo("HD kmpiece O77\r\n");
+            trickle(s, "append mpiece 0 0 " + big.length() + "\r\n" + half, rest + "\r\n");
+            assertThat(line(s)).isEqualTo("STORED\r\n");
+            send(s, "mg mpiece s f\r\n");
+            assertThat(line(s)).isEqualTo("HD s" + 2 * big.length() + " f9\r\n");
+            trickle(s, "cas mpiece 0 0 " + big.length() + " 1\r\n" + half, rest + "\r\n");
+            assertThat(line(s)).isEqualTo("EXISTS\r\n");
+            trickle(s, "add mpiece 0 0 " + big.length() + " noreply\r\n" + half, rest + "\r\nmn\r\n");
+            assertThat(line(s)).isEqualTo("MN\r\n");
+            // A data block that does not end in CRLF: memcached's error, the old value stays.
+            trickle(s, "set piece 0 0 " + big.length() + "\r\n" + half, rest + "xy");
+            assertThat(line(s)).isEqualTo("CLIENT_ERROR bad data chunk\r\n");
+            send(s, "mg piece s\r\n");
+            assertThat(line(s)).isEqualTo("HD s" + big.length() + "\r\n");
+            // A client that leaves in the middle of a value gives its reservation back.
+            try (Socket leaver = connect()) {
+                trickle(leaver, "set gone 0 0 " + big.length() + "\r\n" + half);
+                assertThat(store.inFlightBytes()).isPositive();
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (store.inFlightBytes() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(store.inFlightBytes()).isZero();
+    }
+
+    @Test
+    void aMultiGetLineLongerThanTheStagingBufferIsServedInParts() throws Exception {
+        int keys = 12_000; // about 100 KiB of keys
+        StringBuilder line = new StringBuilder("gets");
+        StringBuilder expected = new StringBuilder();
+        try (Socket s = connect()) {
+            StringBuilder sets = new StringBuilder();
+            for (int i = 0; i < keys; i++) {
+                String key = "many:" + i;
+                line.append(' ').append(key);
+                if (i % 500 == 7) {
+                    sets.append("set ").append(key).append(" 0 0 ").append(Integer.toString(i).length()).append(" noreply\r\n")
+                            .append(i).append("\r\n");
+                    expected.append("VALUE ").append(key).append(" 0 ").append(Integer.toString(i).length()).append(" CAS\r\n")
+                            .append(i).append("\r\n");
+                }
+            }
+            send(s, sets + "mn\r\n");
+            assertThat(line(s)).isEqualTo("MN\r\n");
+            expected.append("END\r\n");
+            String request = line + "\r\n";
+            for (int round = 0; round < 2; round++) {
+                if (round == 0) {
+                    send(s, request);
+                } else { // in pieces that end mid-key
+                    for (int at = 0; at < request.length(); at += 7_001) {
+                        trickle(s, request.substring(at, Math.min(request.length(), at + 7_001)));
+                    }
+                }
+                StringBuilder got = new StringBuilder();
+                for (String l = line(s); !l.equals("END\r\n"); l = line(s)) {
+                    got.append(l.replaceAll("^(VALUE \\S+ \\d+ \\d+) \\d+\r\n$", "$1 CAS\r\n"));
+                }
+                assertThat(got.append("END\r\n").toString()).isEqualTo(expected.toString());
+            }
+            // A key over 250 bytes inside a long line: memcached's error, the rest of the line dropped.
+            send(s, "get " + "a ".repeat(10_000) + "k".repeat(300) + " b".repeat(10_000) + "\r\nmn\r\n");
+            assertThat(line(s)).isEqualTo("CLIENT_ERROR bad command line format\r\n");
+            assertThat(line(s)).isEqualTo("MN\r\n");
         }
     }
 
