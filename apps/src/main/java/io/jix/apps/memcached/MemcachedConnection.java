@@ -55,9 +55,6 @@ final class MemcachedConnection extends EvConnection {
             R_NO_MEMORY_ARITH = text("SERVER_ERROR out of memory\r\n"),
             R_TOO_MANY = text("ERROR Too many open connections\r\n"),
             R_EN = text("EN\r\n"),
-            R_INVALID_FLAG = text("CLIENT_ERROR invalid flag\r\n"),
-            R_BAD_TOKEN = text("CLIENT_ERROR bad token in command line format\r\n"),
-            R_OPAQUE_TOO_LONG = text("CLIENT_ERROR opaque token too long\r\n"),
             R_BAD_MODE = text("CLIENT_ERROR invalid mode for ms M token\r\n"),
             R_BAD_MODE_MA = text("CLIENT_ERROR invalid mode for ma M token\r\n");
 
@@ -85,6 +82,8 @@ final class MemcachedConnection extends EvConnection {
     private long resumeCas;
     /** Value bytes of the interrupted record already sent: where the next copy out of the store starts. */
     private int resumeValueFrom;
+    /** The length of an interrupted mg's reply line, sent whole before its value. */
+    private int resumeHeader;
     /** A retrieval whose keys so far are served, its line not ended yet: its kind, or 0. */
     private int continued;
     private long continuedDeadline;
@@ -99,6 +98,7 @@ final class MemcachedConnection extends EvConnection {
     private int pendingFlags;
     private long pendingDeadline;
     private long pendingCas;
+    private int pendingOptions;
     private boolean pendingNoreply;
     /** An ms command's line, kept for the return flags of its reply; made when first needed. */
     private MemorySegment pendingLine;
@@ -569,7 +569,7 @@ final class MemcachedConnection extends EvConnection {
     /** Builds {@code VALUE key flags bytes [cas]\r\n} in the worker's line buffer; returns its length. */
     private int valueHeader(MemorySegment d, long key, int keyLength, boolean withCas) {
         MemorySegment l = w.line;
-        int at = put(l, 0, "VALUE ");
+        int at = MetaFlags.put(l, 0, "VALUE ");
         MemorySegment.copy(d, key, l, at, keyLength);
         at += keyLength;
         l.set(BYTE, at++, (byte) ' ');
@@ -583,13 +583,6 @@ final class MemcachedConnection extends EvConnection {
         l.set(BYTE, at++, (byte) '\r');
         l.set(BYTE, at++, (byte) '\n');
         return at;
-    }
-
-    private static int put(MemorySegment l, int at, String ascii) {
-        for (int i = 0; i < ascii.length(); i++) {
-            l.set(BYTE, at + i, (byte) ascii.charAt(i));
-        }
-        return at + ascii.length();
     }
 
     // ---- storage ----
@@ -631,8 +624,8 @@ final class MemcachedConnection extends EvConnection {
         int need = dataBlock(d, start, consumed, bytes, avail);
         if (need == 0 && consumed + bytes + 2 > SMALL_COMMAND) {
             pendingLineLength = -1;
-            return stream(d, start, consumed, avail, key, keyLength, (int) bytes, mode, (int) flags, deadline, unique,
-                    noreply);
+            return stream(d, start, consumed, avail, d, key, keyLength, (int) bytes, mode, (int) flags, deadline, unique,
+                    0, noreply);
         }
         if (need <= 0) {
             return -need; // 0: a small block, waited for whole; otherwise a bad chunk, answered
@@ -668,14 +661,15 @@ final class MemcachedConnection extends EvConnection {
      *
      * @return the bytes consumed: the line and the data so far
      */
-    private int stream(MemorySegment d, long start, int consumed, int avail, long key, int keyLength, int bytes,
-                       int mode, int flags, long deadline, long unique, boolean noreply) {
-        long reservation = store.reserve(d, key, keyLength, bytes);
+    private int stream(MemorySegment d, long start, int consumed, int avail, MemorySegment keySegment, long key,
+                       int keyLength, int bytes, int mode, int flags, long deadline, long unique, int options,
+                       boolean noreply) {
+        long reservation = store.reserve(keySegment, key, keyLength, bytes);
         if (reservation < 0) {
             count(Stat.cmd_set);
             reply(R_NO_MEMORY);
             if (mode == MemcachedStore.SET) {
-                store.delete(d, key, keyLength); // as for any failed set: no stale value stays
+                store.delete(keySegment, key, keyLength); // as for any failed set: no stale value stays
             }
             swallow = bytes + 2L;
             return consumed;
@@ -689,6 +683,7 @@ final class MemcachedConnection extends EvConnection {
         pendingFlags = flags;
         pendingDeadline = deadline;
         pendingCas = unique;
+        pendingOptions = options;
         pendingNoreply = noreply;
         return consumed + continueValue(d, start + consumed, avail - consumed);
     }
@@ -714,14 +709,15 @@ final class MemcachedConnection extends EvConnection {
                 reply(R_BAD_CHUNK);
             } else {
                 count(Stat.cmd_set);
-                int status = store.commit(pendingMode, reservation, pendingFlags, pendingDeadline, pendingCas, w.found);
+                int status = store.commit(pendingMode, reservation, pendingFlags, pendingDeadline, pendingCas,
+                        pendingOptions, w.found);
                 if (pendingLineLength < 0) {
                     storageReply(status, pendingMode, pendingNoreply);
                 } else {
                     // The ms line's tokens again, for its reply's return flags.
                     int tokens = tokenize(pendingLine, 0, pendingLineLength);
-                    metaParse(pendingLine, 3, tokens, META_SET_FLAGS);
-                    metaSetReply(pendingLine, tokens, status);
+                    w.meta.parse(pendingLine, w.tokenAt, w.tokenLength, 3, tokens, false);
+                    metaSetReply(status);
                 }
             }
         }
@@ -730,237 +726,110 @@ final class MemcachedConnection extends EvConnection {
 
     // ---- meta commands ----
 
-    private static final String META_SET_FLAGS = "qkcOTCFM";
-    private static final int META_V = 1, META_Q = 2, META_K = 4, META_C = 8, META_F = 16, META_S = 32, META_T = 64;
+    // Which return flags each reply carries (memcached 1.6's choice): a miss only k and O.
+    private static final long MG_HIT = MetaFlags.returning("cfstkOhl"), KEY_AND_OPAQUE = MetaFlags.returning("kO"),
+            MS_ANY = MetaFlags.returning("kcO"), MA_HIT = MetaFlags.returning("ctkO");
 
-    /** The flag tokens of a meta command, from token {@code first}: which were asked for, their arguments. */
-    private int metaFlags;
-    private long metaTtl;
-    private boolean metaHasTtl;
-    private long metaCas;
-    private boolean metaHasCas;
-    private long metaClientFlags;
-    private long metaDelta;
-    private long metaInitial;
-    private long metaVivify;
-    private boolean metaHasVivify;
-    private int metaMode;
-    private int metaOpaque = -1; // token index of O, or -1
-
-    /**
-     * Reads the flags of a meta command. {@code allowed} lists the letters this command takes.
-     *
-     * @return null when valid, else the error reply
-     */
-    private MemorySegment metaParse(MemorySegment d, int first, int n, String allowed) {
-        metaFlags = 0;
-        metaHasTtl = false;
-        metaHasCas = false;
-        metaHasVivify = false;
-        metaClientFlags = 0;
-        metaDelta = 1;
-        metaInitial = 0;
-        metaMode = 0;
-        metaOpaque = -1;
-        for (int i = first; i < n; i++) {
-            long at = w.tokenAt[i];
-            int length = w.tokenLength[i];
-            char flag = (char) d.get(BYTE, at);
-            if (allowed.indexOf(flag) < 0) {
-                return R_INVALID_FLAG;
-            }
-            long arg = at + 1;
-            int argLength = length - 1;
-            switch (flag) {
-                case 'v' -> metaFlags |= META_V;
-                case 'q' -> metaFlags |= META_Q;
-                case 'k' -> metaFlags |= META_K;
-                case 'c' -> metaFlags |= META_C;
-                case 'f' -> metaFlags |= META_F;
-                case 's' -> metaFlags |= META_S;
-                case 't' -> metaFlags |= META_T;
-                case 'O' -> {
-                    if (argLength > 32) {
-                        return R_OPAQUE_TOO_LONG;
-                    }
-                    metaOpaque = i;
-                }
-                case 'T' -> {
-                    if (!Numbers.okSigned(d, arg, argLength)) {
-                        return R_BAD_TOKEN;
-                    }
-                    metaTtl = Numbers.parseSigned(d, arg, argLength);
-                    metaHasTtl = true;
-                }
-                case 'N' -> {
-                    if (!Numbers.okSigned(d, arg, argLength)) {
-                        return R_BAD_TOKEN;
-                    }
-                    metaVivify = Numbers.parseSigned(d, arg, argLength);
-                    metaHasVivify = true;
-                }
-                case 'C' -> {
-                    if (!Numbers.ok(d, arg, argLength)) {
-                        return R_BAD_TOKEN;
-                    }
-                    metaCas = Numbers.parseUnsigned(d, arg, argLength);
-                    metaHasCas = true;
-                }
-                case 'F' -> {
-                    if (!Numbers.ok(d, arg, argLength) || Numbers.parseUnsigned(d, arg, argLength) > 0xffffffffL) {
-                        return R_BAD_TOKEN;
-                    }
-                    metaClientFlags = Numbers.parseUnsigned(d, arg, argLength);
-                }
-                case 'D' -> {
-                    if (!Numbers.ok(d, arg, argLength)) {
-                        return R_BAD_DELTA;
-                    }
-                    metaDelta = Numbers.parseUnsigned(d, arg, argLength);
-                }
-                case 'J' -> {
-                    if (!Numbers.ok(d, arg, argLength)) {
-                        return R_BAD_TOKEN;
-                    }
-                    metaInitial = Numbers.parseUnsigned(d, arg, argLength);
-                }
-                case 'M' -> {
-                    if (argLength != 1) {
-                        return R_BAD_MODE;
-                    }
-                    metaMode = d.get(BYTE, arg);
-                }
-                default -> {
-                    return R_INVALID_FLAG;
-                }
-            }
-        }
-        return null;
+    /** Starts a meta reply line in the worker's line buffer: {@code code}, then the return flags in {@code which}. */
+    private int metaLine(String code, long which, boolean binaryKey) {
+        int at = MetaFlags.put(w.line, 0, code);
+        return w.meta.returnFlags(w.line, at, which, w.found, binaryKey, w.shared.clock.getAsLong());
     }
 
-    /** Appends the requested return flags, in the order they were asked for, to the line at {@code at}. */
-    private int metaReturnFlags(MemorySegment d, int first, int n, int at, long key, int keyLength) {
-        MemorySegment l = w.line;
-        for (int i = first; i < n; i++) {
-            long t = w.tokenAt[i];
-            char flag = (char) d.get(BYTE, t);
-            switch (flag) {
-                case 'c' -> {
-                    at = put(l, at, " c");
-                    at += Numbers.format(w.found.cas, l, at);
-                }
-                case 'f' -> {
-                    at = put(l, at, " f");
-                    at += Numbers.format(w.found.flags & 0xffffffffL, l, at);
-                }
-                case 's' -> {
-                    at = put(l, at, " s");
-                    at += Numbers.format(w.found.length, l, at);
-                }
-                case 't' -> {
-                    at = put(l, at, " t");
-                    long deadline = w.found.deadline;
-                    if (deadline == 0) {
-                        at = put(l, at, "-1");
-                    } else {
-                        long left = Math.max(0, (deadline - w.shared.clock.getAsLong() + 999) / 1000);
-                        at += Numbers.format(left, l, at);
-                    }
-                }
-                case 'k' -> {
-                    at = put(l, at, " k");
-                    MemorySegment.copy(d, key, l, at, keyLength);
-                    at += keyLength;
-                }
-                case 'O' -> {
-                    l.set(BYTE, at++, (byte) ' ');
-                    MemorySegment.copy(d, t, l, at, w.tokenLength[i]);
-                    at += w.tokenLength[i];
-                }
-                default -> {
-                }
-            }
-        }
-        return at;
-    }
-
-    private int metaLine(MemorySegment d, String code, int first, int n, long key, int keyLength) {
-        int at = put(w.line, 0, code);
-        at = metaReturnFlags(d, first, n, at, key, keyLength);
+    private int endLine(int at) {
         w.line.set(BYTE, at++, (byte) '\r');
         w.line.set(BYTE, at++, (byte) '\n');
         return at;
     }
 
     private int metaGet(MemorySegment d, int n, int consumed) {
-        long key = w.tokenAt[1];
-        int keyLength = w.tokenLength[1];
-        MemorySegment error = metaParse(d, 2, n, "vqkcfstOT");
+        MetaFlags f = w.meta;
+        MemorySegment error = f.parse(d, w.tokenAt, w.tokenLength, 2, n, false);
         if (error != null) {
             resumeAt = -1;
             reply(error);
             return consumed;
         }
-        boolean touch = metaHasTtl;
-        long deadline = touch ? store.deadline(metaTtl) : 0;
-        int valueFrom = resumeAt >= 0 ? resumeValueFrom : 0;
+        boolean resuming = resumeAt >= 0;
+        int options;
+        if (resuming) {
+            options = MemcachedStore.NO_BUMP; // the first pass did what the flags ask
+        } else {
+            options = (f.hasTtl ? MemcachedStore.TOUCH : 0) | (f.noBump ? MemcachedStore.NO_BUMP : 0)
+                    | (f.hasVivify ? MemcachedStore.VIVIFY : 0) | (f.hasRecache ? MemcachedStore.RECACHE : 0)
+                    | (f.base64 ? MemcachedStore.BINARY_KEY : 0);
+        }
+        int valueFrom = resuming ? resumeValueFrom : 0;
         int window = room();
-        int status = store.get(d, key, keyLength, touch, deadline, w.value, valueFrom, window, w.found);
-        long skip = 0;
-        if (resumeAt >= 0) {
+        int status = store.get(f.keySegment, f.keyOffset, f.keyLength, options, f.hasTtl ? store.deadline(f.ttl) : 0,
+                f.hasVivify ? store.deadline(f.vivify) : 0, f.hasRecache ? store.deadline(f.recache) : 0, w.value,
+                valueFrom, window, w.found);
+        if (resuming) {
+            resumeAt = -1;
             if (status != MemcachedStore.HIT || w.found.cas != resumeCas) {
-                resumeAt = -1;
                 end();
                 return consumed;
             }
-            skip = resumeSent;
-            resumeAt = -1;
-        } else {
-            count(touch ? Stat.cmd_touch : Stat.cmd_get);
-            count(status == MemcachedStore.HIT ? Stat.get_hits : Stat.get_misses);
+            // The line went out whole in the first pass (it started with RESERVE bytes of room).
+            return emitRecord(resumeHeader, valueFrom, window, resumeSent) ? consumed : suspendMetaGet();
         }
+        count(f.hasTtl ? Stat.cmd_touch : Stat.cmd_get);
+        count(status == MemcachedStore.HIT ? Stat.get_hits : Stat.get_misses);
         if (status != MemcachedStore.HIT) {
-            if ((metaFlags & META_Q) == 0) {
-                reply(R_EN);
+            if (!f.quiet) {
+                reply(w.line, endLine(metaLine("EN", KEY_AND_OPAQUE, f.base64)));
             }
             return consumed;
         }
-        if ((metaFlags & META_V) == 0) {
-            reply(w.line, metaLine(d, "HD", 2, n, key, keyLength));
+        int at;
+        if (f.value) {
+            at = MetaFlags.put(w.line, 0, "VA ");
+            at += Numbers.format(w.found.length, w.line, at);
+            at = f.returnFlags(w.line, at, MG_HIT, w.found, w.found.binaryKey, w.shared.clock.getAsLong());
+        } else {
+            at = metaLine("HD", MG_HIT, w.found.binaryKey);
+        }
+        // memcached's order: Z (a token went out before), X (stale), W (this one wins).
+        at = MetaFlags.put(w.line, at, w.found.tokenSent ? " Z" : "");
+        at = MetaFlags.put(w.line, at, w.found.stale ? " X" : "");
+        at = endLine(MetaFlags.put(w.line, at, w.found.won ? " W" : ""));
+        if (!f.value) {
+            reply(w.line, at);
             return consumed;
         }
-        int at = put(w.line, 0, "VA ");
-        at += Numbers.format(w.found.length, w.line, at);
-        at = metaReturnFlags(d, 2, n, at, key, keyLength);
-        w.line.set(BYTE, at++, (byte) '\r');
-        w.line.set(BYTE, at++, (byte) '\n');
-        if (!emitRecord(at, valueFrom, window, skip)) {
-            resumeAt = 0;
-            return 0;
-        }
-        return consumed;
+        resumeHeader = at;
+        return emitRecord(at, 0, window, 0) ? consumed : suspendMetaGet();
+    }
+
+    private int suspendMetaGet() {
+        resumeAt = 0;
+        return 0;
+    }
+
+    /** ms's storage mode from its M flag, or -1 for a mode it does not have. */
+    private static int metaSetMode(MetaFlags f) {
+        return switch (f.mode) {
+            case 0, 'S', 's' -> f.hasCas ? MemcachedStore.CAS : MemcachedStore.SET;
+            case 'E', 'e' -> MemcachedStore.ADD;
+            case 'A', 'a' -> MemcachedStore.APPEND;
+            case 'P', 'p' -> MemcachedStore.PREPEND;
+            case 'R', 'r' -> MemcachedStore.REPLACE;
+            default -> -1;
+        };
     }
 
     private int metaSet(MemorySegment d, long start, int n, int consumed, int avail) {
-        long key = w.tokenAt[1];
-        int keyLength = w.tokenLength[1];
-        if (n < 3 || keyLength > MemcachedStore.MAX_KEY || !Numbers.ok(d, w.tokenAt[2], w.tokenLength[2])
+        if (n < 3 || !Numbers.ok(d, w.tokenAt[2], w.tokenLength[2])
                 || Numbers.parseUnsigned(d, w.tokenAt[2], w.tokenLength[2]) > Integer.MAX_VALUE - 2) {
             reply(R_BAD_FORMAT);
             return consumed;
         }
         long bytes = Numbers.parseUnsigned(d, w.tokenAt[2], w.tokenLength[2]);
-        MemorySegment error = metaParse(d, 3, n, META_SET_FLAGS);
-        int mode = MemcachedStore.SET;
-        if (error == null) {
-            switch (metaMode) {
-                case 0, 'S', 's' -> mode = metaHasCas ? MemcachedStore.CAS : MemcachedStore.SET;
-                case 'E', 'e' -> mode = MemcachedStore.ADD;
-                case 'A', 'a' -> mode = MemcachedStore.APPEND;
-                case 'P', 'p' -> mode = MemcachedStore.PREPEND;
-                case 'R', 'r' -> mode = MemcachedStore.REPLACE;
-                default -> error = R_BAD_MODE;
-            }
+        MetaFlags f = w.meta;
+        MemorySegment error = f.parse(d, w.tokenAt, w.tokenLength, 3, n, false);
+        int mode = metaSetMode(f);
+        if (error == null && mode < 0) {
+            error = R_BAD_MODE;
         }
         if (error == null && bytes > store.itemLimit()) {
             error = R_TOO_LARGE;
@@ -970,7 +839,8 @@ final class MemcachedConnection extends EvConnection {
             swallow = bytes + 2; // the data block follows regardless
             return consumed;
         }
-        long deadline = metaHasTtl ? store.deadline(metaTtl) : 0;
+        long deadline = f.hasTtl ? store.deadline(f.ttl) : 0;
+        int options = (f.base64 ? MemcachedStore.BINARY_KEY : 0) | (f.invalidate ? MemcachedStore.INVALIDATE : 0);
         int need = dataBlock(d, start, consumed, bytes, avail);
         if (need == 0 && consumed + bytes + 2 > SMALL_COMMAND) {
             int lineLength = consumed - 1 - (d.get(BYTE, start + consumed - 2) == '\r' ? 1 : 0);
@@ -979,22 +849,20 @@ final class MemcachedConnection extends EvConnection {
             }
             MemorySegment.copy(d, start, pendingLine, 0, lineLength);
             pendingLineLength = lineLength;
-            return stream(d, start, consumed, avail, key, keyLength, (int) bytes, mode, (int) metaClientFlags, deadline,
-                    metaCas, false);
+            return stream(d, start, consumed, avail, f.keySegment, f.keyOffset, f.keyLength, (int) bytes, mode,
+                    (int) f.clientFlags, deadline, f.cas, options, false);
         }
         if (need <= 0) {
             return -need; // 0: a small block, waited for whole; otherwise a bad chunk, answered
         }
-        int status = store.store(mode, d, key, keyLength, (int) metaClientFlags, deadline, d, start + consumed,
-                (int) bytes, metaCas, w.found);
-        metaSetReply(d, n, status);
+        int status = store.store(mode, f.keySegment, f.keyOffset, f.keyLength, (int) f.clientFlags, deadline, d,
+                start + consumed, (int) bytes, f.cas, options, w.found);
+        metaSetReply(status);
         return need;
     }
 
-    /** The reply to an ms command whose tokens are in the worker's token arrays, {@code n} of them. */
-    private void metaSetReply(MemorySegment d, int n, int status) {
-        long key = w.tokenAt[1];
-        int keyLength = w.tokenLength[1];
+    /** The reply to the ms command whose flags the worker's {@link MetaFlags} hold. */
+    private void metaSetReply(int status) {
         String code;
         switch (status) {
             case MemcachedStore.STORED -> code = "HD";
@@ -1010,34 +878,38 @@ final class MemcachedConnection extends EvConnection {
                 return;
             }
         }
-        if (status != MemcachedStore.STORED || (metaFlags & META_Q) == 0) {
-            reply(w.line, metaLine(d, code, 3, n, key, keyLength));
+        if (status != MemcachedStore.STORED) {
+            w.found.cas = 0; // memcached's c on a refusal
+        }
+        if (status != MemcachedStore.STORED || !w.meta.quiet) {
+            reply(w.line, endLine(metaLine(code, MS_ANY, w.meta.base64)));
         }
     }
 
     private void metaDelete(MemorySegment d, int n) {
-        long key = w.tokenAt[1];
-        int keyLength = w.tokenLength[1];
-        MemorySegment error = metaParse(d, 2, n, "qkOC");
+        MetaFlags f = w.meta;
+        MemorySegment error = f.parse(d, w.tokenAt, w.tokenLength, 2, n, true);
         if (error != null) {
             reply(error);
             return;
         }
-        int status = store.delete(d, key, keyLength, metaHasCas ? metaCas : 0);
+        long cas = f.hasCas ? f.cas : 0;
+        int status = f.invalidate
+                ? store.invalidate(f.keySegment, f.keyOffset, f.keyLength, cas, f.hasTtl, store.deadline(f.ttl))
+                : store.delete(f.keySegment, f.keyOffset, f.keyLength, cas);
         count(status == MemcachedStore.DELETED ? Stat.delete_hits : Stat.delete_misses);
         String code = status == MemcachedStore.DELETED ? "HD" : status == MemcachedStore.EXISTS ? "EX" : "NF";
-        if (status != MemcachedStore.DELETED || (metaFlags & META_Q) == 0) {
-            reply(w.line, metaLine(d, code, 2, n, key, keyLength));
+        if (status != MemcachedStore.DELETED || !f.quiet) {
+            reply(w.line, endLine(metaLine(code, KEY_AND_OPAQUE, f.base64)));
         }
     }
 
     private void metaArithmetic(MemorySegment d, int n) {
-        long key = w.tokenAt[1];
-        int keyLength = w.tokenLength[1];
-        MemorySegment error = metaParse(d, 2, n, "qkOtcvNJDMT");
+        MetaFlags f = w.meta;
+        MemorySegment error = f.parse(d, w.tokenAt, w.tokenLength, 2, n, true);
         boolean increment = true;
         if (error == null) {
-            switch (metaMode) {
+            switch (f.mode) {
                 case 0, 'I', 'i', '+' -> increment = true;
                 case 'D', 'd', '-' -> increment = false;
                 default -> error = R_BAD_MODE_MA;
@@ -1047,41 +919,47 @@ final class MemcachedConnection extends EvConnection {
             reply(error);
             return;
         }
-        int status = store.arithmetic(d, key, keyLength, increment, metaDelta, w.value, w.found);
-        if (status == MemcachedStore.NOT_FOUND && metaHasVivify) {
+        MemorySegment key = f.keySegment;
+        long keyOffset = f.keyOffset;
+        int keyLength = f.keyLength;
+        long cas = f.hasCas ? f.cas : 0;
+        int status = store.arithmetic(key, keyOffset, keyLength, increment, f.delta, cas, w.value, w.found);
+        boolean created = false;
+        if (status == MemcachedStore.NOT_FOUND && f.hasVivify) {
             // Created with the initial value (J, default 0) and N's lifetime, not counted as a change.
-            int digits = Numbers.format(metaInitial, w.value, 0);
-            int stored = store.store(MemcachedStore.ADD, d, key, keyLength, 0, store.deadline(metaVivify), w.value, 0,
-                    digits, 0, w.found);
-            status = stored == MemcachedStore.STORED ? MemcachedStore.STORED
-                    : store.arithmetic(d, key, keyLength, increment, metaDelta, w.value, w.found);
-            if (stored == MemcachedStore.STORED) {
+            int digits = Numbers.format(f.initial, w.value, 0);
+            int stored = store.store(MemcachedStore.ADD, key, keyOffset, keyLength, 0, store.deadline(f.vivify), w.value,
+                    0, digits, 0, 0, w.found); // memcached does not mark this item's key binary
+            created = stored == MemcachedStore.STORED;
+            status = created ? MemcachedStore.STORED
+                    : store.arithmetic(key, keyOffset, keyLength, increment, f.delta, cas, w.value, w.found);
+            if (created) {
                 w.found.length = digits;
             }
-        } else if (status == MemcachedStore.STORED && metaHasTtl) {
-            store.touch(d, key, keyLength, store.deadline(metaTtl));
+        } else if (status == MemcachedStore.STORED && f.hasTtl) {
+            store.touch(key, keyOffset, keyLength, store.deadline(f.ttl));
+            w.found.deadline = store.deadline(f.ttl);
         }
         boolean hit = status == MemcachedStore.STORED;
         count(increment ? (hit ? Stat.incr_hits : Stat.incr_misses) : (hit ? Stat.decr_hits : Stat.decr_misses));
         switch (status) {
             case MemcachedStore.STORED -> {
-                if ((metaFlags & META_V) != 0) {
+                if (f.quiet && !created) {
+                    return; // q hides a success, except the one that made the item
+                }
+                if (f.value) {
                     int length = w.found.length;
-                    int at = put(w.line, 0, "VA ");
+                    int at = MetaFlags.put(w.line, 0, "VA ");
                     at += Numbers.format(length, w.line, at);
-                    at = metaReturnFlags(d, 2, n, at, key, keyLength);
-                    w.line.set(BYTE, at++, (byte) '\r');
-                    w.line.set(BYTE, at++, (byte) '\n');
+                    at = endLine(f.returnFlags(w.line, at, MA_HIT, w.found, f.base64, w.shared.clock.getAsLong()));
                     MemorySegment.copy(w.value, 0, w.line, at, length);
-                    at += length;
-                    w.line.set(BYTE, at++, (byte) '\r');
-                    w.line.set(BYTE, at++, (byte) '\n');
-                    reply(w.line, at);
-                } else if ((metaFlags & META_Q) == 0) {
-                    reply(w.line, metaLine(d, "HD", 2, n, key, keyLength));
+                    reply(w.line, endLine(at + length));
+                } else {
+                    reply(w.line, endLine(metaLine("HD", MA_HIT, f.base64)));
                 }
             }
-            case MemcachedStore.NOT_FOUND -> reply(w.line, metaLine(d, "NF", 2, n, key, keyLength));
+            case MemcachedStore.NOT_FOUND -> reply(w.line, endLine(metaLine("NF", KEY_AND_OPAQUE, f.base64)));
+            case MemcachedStore.EXISTS -> reply(w.line, endLine(metaLine("EX", KEY_AND_OPAQUE, f.base64)));
             case MemcachedStore.NON_NUMERIC -> reply(R_NON_NUMERIC);
             default -> reply(R_NO_MEMORY_ARITH);
         }
@@ -1099,22 +977,22 @@ final class MemcachedConnection extends EvConnection {
             return;
         }
         MemorySegment l = w.line;
-        int at = put(l, 0, "ME ");
+        int at = MetaFlags.put(l, 0, "ME ");
         MemorySegment.copy(d, key, l, at, keyLength);
         at += keyLength;
-        at = put(l, at, " exp=");
+        at = MetaFlags.put(l, at, " exp=");
         if (w.found.deadline == 0) {
-            at = put(l, at, "-1");
+            at = MetaFlags.put(l, at, "-1");
         } else {
             at += Numbers.format(Math.max(0, (w.found.deadline - w.shared.clock.getAsLong()) / 1000), l, at);
         }
-        at = put(l, at, " cas=");
+        at = MetaFlags.put(l, at, " cas=");
         at += Numbers.format(w.found.cas, l, at);
-        at = put(l, at, " cls=");
+        at = MetaFlags.put(l, at, " cls=");
         at += Numbers.format(w.found.itemClass + 1, l, at);
-        at = put(l, at, " size=");
+        at = MetaFlags.put(l, at, " size=");
         at += Numbers.format(MemcachedStore.HEADER + keyLength + w.found.length, l, at);
-        at = put(l, at, "\r\n");
+        at = MetaFlags.put(l, at, "\r\n");
         reply(l, at);
     }
 

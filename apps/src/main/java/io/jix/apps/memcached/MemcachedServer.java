@@ -104,6 +104,7 @@ public final class MemcachedServer {
         /** Reply lines. */
         final MemorySegment line = Arena.ofAuto().allocate(8192, 64);
         final MemcachedStore.Found found = new MemcachedStore.Found();
+        final MetaFlags meta = new MetaFlags();
         final long[] stats = new long[Stat.values().length];
         // Token positions of the current command line, relative to the segment's start.
         final long[] tokenAt = new long[MemcachedConnection.MAX_TOKENS];

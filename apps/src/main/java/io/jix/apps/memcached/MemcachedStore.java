@@ -53,7 +53,15 @@ public final class MemcachedStore {
     private static final long KEY_LENGTH = 60; // byte (unsigned)
     private static final long CLASS = 61;      // byte
     private static final long ACCESSED = 62;   // byte: hit since eviction last looked
-    static final int HEADER = 64;
+    private static final long META = 63;       // byte: the M_* bits
+    private static final long LAST_ACCESS = 64; // long: ms since the epoch of the last fetch or store
+    static final int HEADER = 72;
+
+    // META bits, as memcached's item flags of the same names.
+    private static final byte M_FETCHED = 1, M_STALE = 2, M_TOKEN_SENT = 4, M_KEY_BINARY = 8;
+
+    /** Options of {@link #get} and {@link #store}, or'ed. */
+    public static final int TOUCH = 1, NO_BUMP = 2, VIVIFY = 4, RECACHE = 8, BINARY_KEY = 16, INVALIDATE = 32;
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
@@ -194,24 +202,67 @@ public final class MemcachedStore {
      */
     public int get(MemorySegment key, long keyOffset, int keyLength, boolean touch, long deadline,
                    MemorySegment dest, int from, int max, Found out) {
+        return get(key, keyOffset, keyLength, touch ? TOUCH : 0, deadline, 0, 0, dest, from, max, out);
+    }
+
+    /**
+     * The meta get: {@link #get} with {@code options}. {@link #TOUCH} sets the deadline to
+     * {@code deadline}; {@link #NO_BUMP} leaves the item's fetched mark, access time and LRU
+     * position alone; {@link #VIVIFY} creates an empty item (with {@link #BINARY_KEY}, marked as
+     * having a binary key) expiring at {@code vivifyDeadline} on a miss, and hands its win token
+     * to this caller; {@link #RECACHE} hands the win token out when the item expires before
+     * {@code recacheBefore}. A stale item hands it out once too. {@code out} says what the item
+     * was before this call (fetched, last access) and whether this caller won.
+     */
+    public int get(MemorySegment key, long keyOffset, int keyLength, int options, long deadline, long vivifyDeadline,
+                   long recacheBefore, MemorySegment dest, int from, int max, Found out) {
         int hash = hash(key, keyOffset, keyLength);
         int stripe = lockStripe(hash);
         try {
             long item = find(hash, key, keyOffset, keyLength);
+            boolean created = false;
             if (item < 0) {
-                return NOT_FOUND;
+                if ((options & VIVIFY) == 0) {
+                    return NOT_FOUND;
+                }
+                item = allocate(classFor(HEADER + keyLength), stripe, -1);
+                if (item < 0) {
+                    return NOT_FOUND; // no memory for the stub: a plain miss, as memcached's
+                }
+                MemorySegment.copy(key, keyOffset, memory, item + HEADER, keyLength);
+                fill(item, hash, keyLength, 0, vivifyDeadline, 0, (options & BINARY_KEY) != 0 ? M_KEY_BINARY : 0);
+                link(item, hash);
+                created = true;
             }
-            if (touch) {
+            byte meta = memory.get(BYTE, item + META);
+            out.fetched = (meta & M_FETCHED) != 0;
+            out.lastAccess = memory.get(LONG, item + LAST_ACCESS);
+            if ((options & TOUCH) != 0) {
                 memory.set(LONG, item + EXPIRY, deadline);
             }
-            memory.set(BYTE, item + ACCESSED, (byte) 1);
+            long expiry = memory.get(LONG, item + EXPIRY);
+            boolean sent = (meta & M_TOKEN_SENT) != 0;
+            boolean won = created
+                    || ((options & RECACHE) != 0 && !sent && expiry != 0 && expiry < recacheBefore)
+                    || ((meta & M_STALE) != 0 && !sent);
+            if (won) {
+                meta |= M_TOKEN_SENT;
+            }
+            if ((options & NO_BUMP) == 0) {
+                meta |= M_FETCHED;
+                memory.set(BYTE, item + ACCESSED, (byte) 1);
+                memory.set(LONG, item + LAST_ACCESS, clock.getAsLong());
+            }
+            memory.set(BYTE, item + META, meta);
+            out.tokenSent = sent;
+            out.won = won;
             int length = memory.get(INT, item + LENGTH);
             int copy = Math.min(max, length - Math.min(from, length));
             if (copy > 0) {
                 MemorySegment.copy(memory, valueAt(item) + from, dest, 0, copy);
             }
             describe(item, out);
-            if (touch && expired(item, clock.getAsLong())) {
+            if ((options & TOUCH) != 0 && expired(item, clock.getAsLong())) {
                 remove(item, hash); // touched into the past: this fetch still sees it, as memcached's does
             }
             return HIT;
@@ -234,11 +285,21 @@ public final class MemcachedStore {
     /** {@link #store}, and the new item's metadata into {@code out} (if not null) when stored. */
     public int store(int mode, MemorySegment key, long keyOffset, int keyLength, int flags, long deadline,
                      MemorySegment data, long dataOffset, int dataLength, long casUnique, Found out) {
+        return store(mode, key, keyOffset, keyLength, flags, deadline, data, dataOffset, dataLength, casUnique, 0, out);
+    }
+
+    /**
+     * {@link #store} with {@code options}: {@link #BINARY_KEY} marks the key as sent in base64;
+     * {@link #INVALIDATE} lets a compare-and-set with a CAS older than the item's store anyway,
+     * the new item marked stale (ms's I flag).
+     */
+    public int store(int mode, MemorySegment key, long keyOffset, int keyLength, int flags, long deadline,
+                     MemorySegment data, long dataOffset, int dataLength, long casUnique, int options, Found out) {
         int hash = hash(key, keyOffset, keyLength);
         int stripe = lockStripe(hash);
         try {
             long old = find(hash, key, keyOffset, keyLength);
-            int refused = refusal(mode, old, casUnique);
+            int refused = refusal(mode, old, casUnique, options);
             if (refused >= 0) {
                 return refused;
             }
@@ -273,7 +334,9 @@ public final class MemcachedStore {
             } else {
                 MemorySegment.copy(data, dataOffset, memory, value, dataLength);
             }
-            fill(item, hash, keyLength, flags, deadline, (int) total);
+            int meta = metaOf(options, old, casUnique);
+            fill(item, hash, keyLength, flags, (meta & M_STALE) != 0 ? memory.get(LONG, old + EXPIRY) : deadline,
+                    (int) total, meta);
             if (old >= 0) {
                 remove(old, hash);
             }
@@ -327,7 +390,7 @@ public final class MemcachedStore {
      * Stores a reserved value, now complete, by {@code mode}, as {@link #store} would; the
      * reservation ends either way.
      */
-    public int commit(int mode, long reservation, int flags, long deadline, long casUnique, Found out) {
+    public int commit(int mode, long reservation, int flags, long deadline, long casUnique, int options, Found out) {
         long item = reservation;
         int keyLength = memory.get(BYTE, item + KEY_LENGTH) & 0xff;
         int length = memory.get(INT, item + LENGTH);
@@ -336,7 +399,7 @@ public final class MemcachedStore {
         if (mode == APPEND || mode == PREPEND) {
             // The stored item is old value plus new, of another size: made by store, from here.
             int status = store(mode, memory, item + HEADER, keyLength, flags, deadline, memory, valueAt(item), length,
-                    casUnique, out);
+                    casUnique, options, out);
             freeChunk(cls, item);
             return status;
         }
@@ -344,12 +407,14 @@ public final class MemcachedStore {
         int stripe = lockStripe(hash);
         try {
             long old = find(hash, memory, item + HEADER, keyLength);
-            int refused = refusal(mode, old, casUnique);
+            int refused = refusal(mode, old, casUnique, options);
             if (refused >= 0) {
                 freeChunk(cls, item);
                 return refused;
             }
-            fill(item, hash, keyLength, flags, deadline, length);
+            int meta = metaOf(options, old, casUnique);
+            fill(item, hash, keyLength, flags, (meta & M_STALE) != 0 ? memory.get(LONG, old + EXPIRY) : deadline,
+                    length, meta);
             if (old >= 0) {
                 remove(old, hash);
             }
@@ -396,7 +461,7 @@ public final class MemcachedStore {
     }
 
     /** Why {@code mode} may not store over {@code old} (-1: not there), or -1 when it may; holds the stripe. */
-    private int refusal(int mode, long old, long casUnique) {
+    private int refusal(int mode, long old, long casUnique, int options) {
         switch (mode) {
             case ADD -> {
                 if (old >= 0) {
@@ -413,7 +478,8 @@ public final class MemcachedStore {
                 if (old < 0) {
                     return NOT_FOUND;
                 }
-                if (memory.get(LONG, old + CAS_ID) != casUnique) {
+                long current = memory.get(LONG, old + CAS_ID);
+                if (current != casUnique && !((options & INVALIDATE) != 0 && casUnique < current)) {
                     return EXISTS;
                 }
             }
@@ -421,6 +487,49 @@ public final class MemcachedStore {
             }
         }
         return -1;
+    }
+
+    /**
+     * The META bits of an item stored with {@code options} over {@code old}. A stale store (ms
+     * with I and an older CAS) keeps the old item's token-sent mark, and its caller keeps its
+     * deadline, as memcached does.
+     */
+    private int metaOf(int options, long old, long casUnique) {
+        int meta = (options & BINARY_KEY) != 0 ? M_KEY_BINARY : 0;
+        if ((options & INVALIDATE) != 0 && old >= 0 && casUnique != 0 && casUnique < memory.get(LONG, old + CAS_ID)) {
+            meta |= M_STALE | (memory.get(BYTE, old + META) & M_TOKEN_SENT);
+        }
+        return meta;
+    }
+
+    /**
+     * md's I flag: marks the item stale and gives it a new CAS unique, so the next meta get wins
+     * the right to recache it; with {@code hasTtl}, its deadline becomes {@code deadline}.
+     *
+     * @return {@link #DELETED} (marked), {@link #EXISTS} (another CAS) or {@link #NOT_FOUND}
+     */
+    public int invalidate(MemorySegment key, long keyOffset, int keyLength, long casUnique, boolean hasTtl,
+                          long deadline) {
+        int hash = hash(key, keyOffset, keyLength);
+        int stripe = lockStripe(hash);
+        try {
+            long item = find(hash, key, keyOffset, keyLength);
+            if (item < 0) {
+                return NOT_FOUND;
+            }
+            if (casUnique != 0 && memory.get(LONG, item + CAS_ID) != casUnique) {
+                return EXISTS;
+            }
+            byte meta = memory.get(BYTE, item + META);
+            memory.set(BYTE, item + META, (byte) ((meta | M_STALE) & ~M_TOKEN_SENT));
+            memory.set(LONG, item + CAS_ID, casCounter.incrementAndGet());
+            if (hasTtl) {
+                memory.set(LONG, item + EXPIRY, deadline);
+            }
+            return DELETED;
+        } finally {
+            unlockStripe(stripe);
+        }
     }
 
     /** @return {@link #DELETED} or {@link #NOT_FOUND} */
@@ -479,12 +588,21 @@ public final class MemcachedStore {
      */
     public int arithmetic(MemorySegment key, long keyOffset, int keyLength, boolean increment, long delta,
                           MemorySegment dest, Found out) {
+        return arithmetic(key, keyOffset, keyLength, increment, delta, 0, dest, out);
+    }
+
+    /** {@link #arithmetic}, only if the item's CAS unique is {@code casUnique} (0: whatever it is), else {@link #EXISTS}. */
+    public int arithmetic(MemorySegment key, long keyOffset, int keyLength, boolean increment, long delta,
+                          long casUnique, MemorySegment dest, Found out) {
         int hash = hash(key, keyOffset, keyLength);
         int stripe = lockStripe(hash);
         try {
             long item = find(hash, key, keyOffset, keyLength);
             if (item < 0) {
                 return NOT_FOUND;
+            }
+            if (casUnique != 0 && memory.get(LONG, item + CAS_ID) != casUnique) {
+                return EXISTS;
             }
             int length = memory.get(INT, item + LENGTH);
             if (!Numbers.ok(memory, valueAt(item), length)) {
@@ -513,7 +631,8 @@ public final class MemcachedStore {
                 }
                 MemorySegment.copy(memory, item + HEADER, memory, fresh + HEADER, keyLength);
                 MemorySegment.copy(dest, 0, memory, fresh + HEADER + keyLength, digits);
-                fill(fresh, hash, keyLength, memory.get(INT, item + FLAGS), memory.get(LONG, item + EXPIRY), digits);
+                fill(fresh, hash, keyLength, memory.get(INT, item + FLAGS), memory.get(LONG, item + EXPIRY), digits,
+                        memory.get(BYTE, item + META) & M_KEY_BINARY);
                 remove(item, hash);
                 link(fresh, hash);
             }
@@ -555,6 +674,9 @@ public final class MemcachedStore {
     }
 
     private void describe(long item, Found out) {
+        byte meta = memory.get(BYTE, item + META);
+        out.stale = (meta & M_STALE) != 0;
+        out.binaryKey = (meta & M_KEY_BINARY) != 0;
         out.flags = memory.get(INT, item + FLAGS);
         out.cas = memory.get(LONG, item + CAS_ID);
         out.length = memory.get(INT, item + LENGTH);
@@ -570,6 +692,15 @@ public final class MemcachedStore {
         /** ms since the epoch; 0 = never. */
         public long deadline;
         public int itemClass;
+        /** Marked stale by md's I flag (or a stale ms). */
+        public boolean stale;
+        /** Its key was sent in base64 (the b flag) when stored. */
+        public boolean binaryKey;
+        // Set by the meta get only: the item before this call, and whether this caller won the recache token.
+        public boolean fetched;
+        public long lastAccess;
+        public boolean tokenSent;
+        public boolean won;
 
         /** An empty holder, reused for every lookup of one thread. */
         public Found() {
@@ -607,10 +738,13 @@ public final class MemcachedStore {
         return at <= now && memory.get(LONG, item + STORED_AT) < at;
     }
 
-    private void fill(long item, int hash, int keyLength, int flags, long deadline, int length) {
+    private void fill(long item, int hash, int keyLength, int flags, long deadline, int length, int meta) {
+        long now = clock.getAsLong();
         memory.set(LONG, item + CAS_ID, casCounter.incrementAndGet());
         memory.set(LONG, item + EXPIRY, deadline);
-        memory.set(LONG, item + STORED_AT, clock.getAsLong());
+        memory.set(LONG, item + STORED_AT, now);
+        memory.set(LONG, item + LAST_ACCESS, now);
+        memory.set(BYTE, item + META, (byte) meta);
         memory.set(INT, item + FLAGS, flags);
         memory.set(INT, item + LENGTH, length);
         memory.set(INT, item + HASH, hash);
