@@ -469,9 +469,17 @@ public final class MemcachedStore {
                     return NOT_STORED;
                 }
             }
-            case REPLACE, APPEND, PREPEND -> {
+            case REPLACE -> {
                 if (old < 0) {
                     return NOT_STORED;
+                }
+            }
+            case APPEND, PREPEND -> {
+                if (old < 0) {
+                    return NOT_STORED;
+                }
+                if (casUnique != 0 && memory.get(LONG, old + CAS_ID) != casUnique) {
+                    return EXISTS; // ms's A and P modes with C
                 }
             }
             case CAS -> {

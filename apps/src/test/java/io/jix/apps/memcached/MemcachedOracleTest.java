@@ -355,6 +355,13 @@ class MemcachedOracleTest {
             hi
             mg abc v
             ma abc MD q
+            ms ap 2 T0
+            hi
+            ms ap 2 MA C1
+            xx
+            mg ap v
+            ms np 2 MP C1
+            xx
             quit
             """;
 
