@@ -54,6 +54,7 @@ final class MemcachedConnection extends EvConnection {
             R_NO_MEMORY = text("SERVER_ERROR out of memory storing object\r\n"),
             R_NO_MEMORY_ARITH = text("SERVER_ERROR out of memory\r\n"),
             R_TOO_MANY = text("ERROR Too many open connections\r\n"),
+            R_BINARY = text("CLIENT_ERROR binary protocol not supported; use the text protocol\r\n"),
             R_EN = text("EN\r\n"),
             R_BAD_MODE = text("CLIENT_ERROR invalid mode for ms M token\r\n"),
             R_BAD_MODE_MA = text("CLIENT_ERROR invalid mode for ma M token\r\n");
@@ -66,6 +67,8 @@ final class MemcachedConnection extends EvConnection {
     /** A retrieval line without its end yet is served in parts once this long (see {@link #partialRetrieval}). */
     static final int PARTIAL_LINE = 16 * 1024;
 
+    /** The first byte of every binary-protocol request. */
+    private static final byte BINARY_MAGIC = (byte) 0x80;
     private static final int GET_KIND = 1, GETS_KIND = 2, GAT_KIND = 3, GATS_KIND = 4;
 
     private final Worker w;
@@ -186,6 +189,13 @@ final class MemcachedConnection extends EvConnection {
             if (pending >= 0) {
                 pos += continueValue(d, start, avail);
                 continue;
+            }
+            if (continued == 0 && !skipLine && d.get(BYTE, start) == BINARY_MAGIC) {
+                // A binary-protocol request: said in text for a person at nc, and closed, so a
+                // binary client fails at once instead of waiting for a reply.
+                reply(R_BINARY);
+                end();
+                return length;
             }
             int newline = indexOfNewline(d, start, avail);
             if (skipLine) {

@@ -137,6 +137,12 @@ class MemcachedServerTest {
             assertThat(line(s)).startsWith("VERSION ");
 
             // A line with no end: refused and closed, not buffered forever.
+            try (Socket binary = connect()) {
+                binary.getOutputStream().write(new byte[] {(byte) 0x80, 0x0b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                        0, 0, 0, 0, 0, 0, 0, 0}); // a binary-protocol version request
+                assertThat(line(binary)).isEqualTo("CLIENT_ERROR binary protocol not supported; use the text protocol\r\n");
+                assertThat(line(binary)).isNull();
+            }
             send(s, "z".repeat(5000));
             assertThat(line(s)).isEqualTo("CLIENT_ERROR line too long\r\n");
             assertThat(line(s)).isNull();
