@@ -1,67 +1,38 @@
 package io.jix.apps.memcached;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.Dataplane;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import net.spy.memcached.CASResponse;
-import net.spy.memcached.CASValue;
-import net.spy.memcached.ConnectionFactoryBuilder;
-import net.spy.memcached.MemcachedClient;
-import net.spy.memcached.internal.OperationFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * spymemcached, a standard Java client, against {@code ./jix serve memcached} on the kernel
- * backend over loopback. jix speaks the text protocol only, so the client uses its ASCII
- * connection factory ({@code Protocol.TEXT}); every operation below is one it sends as text.
- * (spymemcached has no text-protocol get-and-touch, so {@code gat} is left to the other tests.)
- * spymemcached is a plain (non-modular) jar: like every test here it runs on the class path.
+ * backend over loopback ({@link SpymemcachedWorkout}: every operation it has in the text
+ * protocol). spymemcached has no text-protocol get-and-touch, so {@code gat} is left to the other
+ * tests. It is a plain (non-modular) jar: like every test here it runs on the class path.
  */
 class MemcachedClientTest {
 
     private static final int ITEM_LIMIT = 1 << 20;
 
     private static Dataplane dataplane;
-    private static MemcachedClient client;
-    // spymemcached logs through java.util.logging when told to; its INFO lines (connects, the
-    // transcoder finding random bytes incompressible) are noise here.
-    private static final java.util.logging.Logger SPY_LOG = java.util.logging.Logger.getLogger("net.spy.memcached");
+    private static SpymemcachedWorkout workout;
 
     @BeforeAll
     static void start() throws Exception {
-        System.setProperty("net.spy.log.LoggerImpl", "net.spy.memcached.compat.log.SunLogger");
-        SPY_LOG.setLevel(java.util.logging.Level.WARNING);
         dataplane = Dataplane.builder().threads(2).tcpPorts(0).name("memcached-client")
                 .start(MemcachedServer.application(new MemcachedServer.Config(64, 1024, ITEM_LIMIT)));
-        client = connect();
-    }
-
-    private static MemcachedClient connect() throws java.io.IOException {
-        return new MemcachedClient(new ConnectionFactoryBuilder()
-                .setProtocol(ConnectionFactoryBuilder.Protocol.TEXT)
-                .setOpTimeout(10_000)
-                .setOpQueueMaxBlockTime(10_000)
-                .setDaemon(true)
-                .build(), List.of(new InetSocketAddress("127.0.0.1", dataplane.tcpPorts()[0])));
+        workout = new SpymemcachedWorkout(new InetSocketAddress("127.0.0.1", dataplane.tcpPorts()[0]), ITEM_LIMIT);
     }
 
     @AfterAll
     static void stop() {
-        if (client != null) {
-            client.shutdown(5, TimeUnit.SECONDS);
+        if (workout != null) {
+            workout.close();
         }
         if (dataplane != null) {
             assertThat(dataplane.counter(Counter.APP_EXCEPTIONS)).isZero();
@@ -71,132 +42,21 @@ class MemcachedClientTest {
 
     @Test
     void storageRetrievalAndArithmetic() throws Exception {
-        assertThat(client.set("greeting", 0, "hello").get()).isTrue();
-        assertThat(client.get("greeting")).isEqualTo("hello");
-        assertThat(client.get("never-set")).isNull();
-
-        // add only when absent, replace only when present
-        assertThat(client.add("greeting", 0, "other").get()).isFalse();
-        assertThat(client.add("fresh", 0, "first").get()).isTrue();
-        assertThat(client.replace("fresh", 0, "second").get()).isTrue();
-        assertThat(client.replace("absent", 0, "x").get()).isFalse();
-        assertThat(client.get("fresh")).isEqualTo("second");
-
-        assertThat(client.append("greeting", ", world").get()).isTrue();
-        assertThat(client.prepend("greeting", ">> ").get()).isTrue();
-        assertThat(client.get("greeting")).isEqualTo(">> hello, world");
-        assertThat(client.append("absent", "x").get()).isFalse();
-
-        // cas: succeeds with the current unique, fails after another set changed it
-        CASValue<Object> seen = client.gets("greeting");
-        assertThat(seen.getValue()).isEqualTo(">> hello, world");
-        assertThat(client.cas("greeting", seen.getCas(), "swapped")).isEqualTo(CASResponse.OK);
-        CASValue<Object> again = client.gets("greeting");
-        assertThat(again.getCas()).isNotEqualTo(seen.getCas());
-        assertThat(client.set("greeting", 0, "changed behind its back").get()).isTrue();
-        assertThat(client.cas("greeting", again.getCas(), "too late")).isEqualTo(CASResponse.EXISTS);
-        assertThat(client.get("greeting")).isEqualTo("changed behind its back");
-        assertThat(client.cas("absent", 1, "x")).isEqualTo(CASResponse.NOT_FOUND);
-
-        // incr/decr on a decimal, -1 for a missing key, and the client's create-with-default
-        assertThat(client.set("counter", 0, "41").get()).isTrue();
-        assertThat(client.incr("counter", 1)).isEqualTo(42);
-        assertThat(client.decr("counter", 50)).isZero(); // decr stops at 0
-        assertThat(client.incr("counter", 7)).isEqualTo(7);
-        assertThat(client.incr("no-counter", 1)).isEqualTo(-1);
-        assertThat(client.incr("made-counter", 5, 100)).isEqualTo(100); // absent: add of the default
-        assertThat(client.incr("made-counter", 5, 100)).isEqualTo(105);
-
-        assertThat(client.delete("fresh").get()).isTrue();
-        assertThat(client.delete("fresh").get()).isFalse();
-        assertThat(client.get("fresh")).isNull();
+        workout.storageRetrievalAndArithmetic();
     }
 
     @Test
     void touchAndExpiry() throws Exception {
-        assertThat(client.set("short-lived", 1, "soon gone").get()).isTrue();
-        assertThat(client.set("touched", 1, "kept").get()).isTrue();
-        assertThat(client.touch("touched", 0).get()).isTrue(); // 0: never expires
-        assertThat(client.touch("absent", 10).get()).isFalse();
-        assertThat(client.get("short-lived")).isEqualTo("soon gone");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (client.get("short-lived") != null && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(client.get("short-lived")).as("expired within 5 s of a 1 s TTL").isNull();
-        assertThat(client.get("touched")).isEqualTo("kept");
+        workout.touchAndExpiry();
     }
 
     @Test
     void multiGetBinaryValuesAndTheLargestValue() throws Exception {
-        byte[] everyByte = new byte[256];
-        for (int i = 0; i < everyByte.length; i++) {
-            everyByte[i] = (byte) i;
-        }
-        assertThat(client.set("bytes", 0, everyByte).get()).isTrue();
-        assertThat((byte[]) client.get("bytes")).isEqualTo(everyByte);
-        // \r\n inside the value, and a value that is nothing but line ends
-        byte[] lineEnds = "\r\n\r\nEND\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        assertThat(client.set("line-ends", 0, lineEnds).get()).isTrue();
-        assertThat((byte[]) client.get("line-ends")).isEqualTo(lineEnds);
-
-        // The transcoder stores byte[] as is; random bytes do not compress, so this is the value sent.
-        byte[] largest = new byte[ITEM_LIMIT];
-        new Random(6).nextBytes(largest);
-        assertThat(client.set("largest", 0, largest).get()).isTrue();
-        assertThat((byte[]) client.get("largest")).isEqualTo(largest);
-        // One byte over -I: memcached's SERVER_ERROR, on which spymemcached fails the future and
-        // reconnects (after a delay), so a client of its own.
-        byte[] tooLarge = new byte[ITEM_LIMIT + 1];
-        new Random(7).nextBytes(tooLarge);
-        MemcachedClient another = connect();
-        try {
-            assertThatThrownBy(() -> another.set("largest", 0, tooLarge).get())
-                    .isInstanceOf(ExecutionException.class).hasMessageContaining("SERVER_ERROR object too large for cache");
-        } finally {
-            another.shutdown(1, TimeUnit.SECONDS);
-        }
-        assertThat(client.get("largest")).as("a failed set leaves no stale value").isNull();
-
-        Map<String, Object> expected = new HashMap<>();
-        List<String> keys = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            String key = "multi:" + i;
-            keys.add(key);
-            if (i % 3 != 0) {
-                expected.put(key, "value " + i);
-                assertThat(client.set(key, 0, "value " + i).get()).isTrue();
-            }
-        }
-        assertThat(client.getBulk(keys)).isEqualTo(expected);
+        workout.multiGetBinaryValuesAndTheLargestValue();
     }
 
     @Test
     void thousandsOfConcurrentAsyncOperations() throws Exception {
-        int n = 4_000;
-        List<OperationFuture<Boolean>> sets = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            sets.add(client.set("async:" + i, 0, "v" + i));
-        }
-        assertThat(client.set("async-counter", 0, "0").get()).isTrue();
-        List<Future<Object>> gets = new ArrayList<>(n);
-        List<Future<Long>> incrs = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            gets.add(client.asyncGet("async:" + i));
-            incrs.add(client.asyncIncr("async-counter", 1));
-        }
-        for (OperationFuture<Boolean> f : sets) {
-            assertThat(f.get(20, TimeUnit.SECONDS)).isTrue();
-        }
-        for (int i = 0; i < n; i++) {
-            assertThat(gets.get(i).get(20, TimeUnit.SECONDS)).isEqualTo("v" + i);
-        }
-        // Each increment saw its own count: 1..n, in whatever order the connections ran them.
-        List<Long> counts = new ArrayList<>(n);
-        for (Future<Long> f : incrs) {
-            counts.add(f.get(20, TimeUnit.SECONDS));
-        }
-        assertThat(counts).doesNotHaveDuplicates().allMatch(c -> c >= 1 && c <= n);
-        assertThat(client.get("async-counter")).isEqualTo(Integer.toString(n));
+        workout.thousandsOfConcurrentAsyncOperations();
     }
 }
