@@ -334,17 +334,7 @@ public final class MemcachedStore {
             } else {
                 MemorySegment.copy(data, dataOffset, memory, value, dataLength);
             }
-            int meta = metaOf(options, old, casUnique);
-            fill(item, hash, keyLength, flags, (meta & M_STALE) != 0 ? memory.get(LONG, old + EXPIRY) : deadline,
-                    (int) total, meta);
-            if (old >= 0) {
-                remove(old, hash);
-            }
-            link(item, hash);
-            if (out != null) {
-                describe(item, out);
-            }
-            return STORED;
+            return replace(old, item, hash, keyLength, flags, deadline, (int) total, casUnique, options, out);
         } finally {
             unlockStripe(stripe);
         }
@@ -412,20 +402,29 @@ public final class MemcachedStore {
                 freeChunk(cls, item);
                 return refused;
             }
-            int meta = metaOf(options, old, casUnique);
-            fill(item, hash, keyLength, flags, (meta & M_STALE) != 0 ? memory.get(LONG, old + EXPIRY) : deadline,
-                    length, meta);
-            if (old >= 0) {
-                remove(old, hash);
-            }
-            link(item, hash);
-            if (out != null) {
-                describe(item, out);
-            }
-            return STORED;
+            return replace(old, item, hash, keyLength, flags, deadline, length, casUnique, options, out);
         } finally {
             unlockStripe(stripe);
         }
+    }
+
+    /**
+     * Puts a filled-in chunk in the place of {@code old} (or of nothing): header, index, LRU; a
+     * stale store keeps the old deadline. Holds the stripe.
+     */
+    private int replace(long old, long item, int hash, int keyLength, int flags, long deadline, int length,
+                        long casUnique, int options, Found out) {
+        int meta = metaOf(options, old, casUnique);
+        fill(item, hash, keyLength, flags, (meta & M_STALE) != 0 ? memory.get(LONG, old + EXPIRY) : deadline, length,
+                meta);
+        if (old >= 0) {
+            remove(old, hash);
+        }
+        link(item, hash);
+        if (out != null) {
+            describe(item, out);
+        }
+        return STORED;
     }
 
     /** Ends a reservation without storing it (a bad data chunk, a closed connection). */
@@ -458,6 +457,14 @@ public final class MemcachedStore {
         } finally {
             unlockClass(cls);
         }
+    }
+
+    /** {@link #NOT_FOUND} without the item (-1), {@link #EXISTS} when a CAS unique is given and differs, else -1. */
+    private int absentOrChanged(long item, long casUnique) {
+        if (item < 0) {
+            return NOT_FOUND;
+        }
+        return casUnique != 0 && memory.get(LONG, item + CAS_ID) != casUnique ? EXISTS : -1;
     }
 
     /** Why {@code mode} may not store over {@code old} (-1: not there), or -1 when it may; holds the stripe. */
@@ -522,11 +529,9 @@ public final class MemcachedStore {
         int stripe = lockStripe(hash);
         try {
             long item = find(hash, key, keyOffset, keyLength);
-            if (item < 0) {
-                return NOT_FOUND;
-            }
-            if (casUnique != 0 && memory.get(LONG, item + CAS_ID) != casUnique) {
-                return EXISTS;
+            int refused = absentOrChanged(item, casUnique);
+            if (refused >= 0) {
+                return refused;
             }
             byte meta = memory.get(BYTE, item + META);
             memory.set(BYTE, item + META, (byte) ((meta | M_STALE) & ~M_TOKEN_SENT));
@@ -555,11 +560,9 @@ public final class MemcachedStore {
         int stripe = lockStripe(hash);
         try {
             long item = find(hash, key, keyOffset, keyLength);
-            if (item < 0) {
-                return NOT_FOUND;
-            }
-            if (casUnique != 0 && memory.get(LONG, item + CAS_ID) != casUnique) {
-                return EXISTS;
+            int refused = absentOrChanged(item, casUnique);
+            if (refused >= 0) {
+                return refused;
             }
             remove(item, hash);
             return DELETED;
@@ -606,11 +609,9 @@ public final class MemcachedStore {
         int stripe = lockStripe(hash);
         try {
             long item = find(hash, key, keyOffset, keyLength);
-            if (item < 0) {
-                return NOT_FOUND;
-            }
-            if (casUnique != 0 && memory.get(LONG, item + CAS_ID) != casUnique) {
-                return EXISTS;
+            int refused = absentOrChanged(item, casUnique);
+            if (refused >= 0) {
+                return refused;
             }
             int length = memory.get(INT, item + LENGTH);
             if (!Numbers.ok(memory, valueAt(item), length)) {

@@ -113,28 +113,21 @@ final class MetaFlags {
                         keyLength = n64;
                     }
                 }
-                case 'N' -> {
-                    if (Numbers.okSigned(d, arg, argLength)) {
+                case 'N', 'T', 'R' -> {
+                    if (!Numbers.okSigned(d, arg, argLength)) {
+                        error = R_BAD_TOKEN;
+                        break;
+                    }
+                    long seconds = Numbers.parseSigned(d, arg, argLength);
+                    if (flag == 'N') {
                         hasVivify = true;
-                        vivify = Numbers.parseSigned(d, arg, argLength);
-                    } else {
-                        error = R_BAD_TOKEN;
-                    }
-                }
-                case 'T' -> {
-                    if (Numbers.okSigned(d, arg, argLength)) {
+                        vivify = seconds;
+                    } else if (flag == 'T') {
                         hasTtl = true;
-                        ttl = Numbers.parseSigned(d, arg, argLength);
+                        ttl = seconds;
                     } else {
-                        error = R_BAD_TOKEN;
-                    }
-                }
-                case 'R' -> {
-                    if (Numbers.okSigned(d, arg, argLength)) {
                         hasRecache = true;
-                        recache = Numbers.parseSigned(d, arg, argLength);
-                    } else {
-                        error = R_BAD_TOKEN;
+                        recache = seconds;
                     }
                 }
                 case 'O' -> opaqueTooLong |= length[i] > MAX_OPAQUE;

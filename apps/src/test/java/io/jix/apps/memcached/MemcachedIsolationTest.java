@@ -1,13 +1,13 @@
 package io.jix.apps.memcached;
 
+import static io.jix.apps.memcached.TextClient.line;
+import static io.jix.apps.memcached.TextClient.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.Dataplane;
 import io.jix.sys.Limits;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,7 +45,7 @@ class MemcachedIsolationTest {
         Process bad = null;
         try (Dataplane dataplane = Dataplane.builder().threads(1).tcpPorts(0).name("memcached-isolation")
                 .start(MemcachedServer.application(config));
-             Socket client = connect(dataplane.tcpPorts()[0])) {
+             Socket client = TextClient.connect(dataplane.tcpPorts()[0])) {
             long[] before = roundTrips(client, "before");
             bad = abusers(python, dataplane.tcpPorts()[0], idle);
             long open = dataplane.counter(Counter.OPEN_CONNECTIONS);
@@ -186,31 +186,4 @@ class MemcachedIsolationTest {
         return p;
     }
 
-    private static Socket connect(int port) throws IOException {
-        Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-        s.setSoTimeout(10_000);
-        s.setTcpNoDelay(true);
-        return s;
-    }
-
-    private static void send(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
-        s.getOutputStream().flush();
-    }
-
-    private static String line(Socket s) throws IOException {
-        InputStream in = s.getInputStream();
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < 4096; i++) {
-            int c = in.read();
-            if (c < 0) {
-                return b.length() == 0 ? null : b.toString();
-            }
-            b.append((char) c);
-            if (c == '\n') {
-                return b.toString();
-            }
-        }
-        throw new AssertionError("no end of line in " + b);
-    }
 }

@@ -1,12 +1,13 @@
 package io.jix.apps.memcached;
 
+import static io.jix.apps.memcached.TextClient.line;
+import static io.jix.apps.memcached.TextClient.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.Dataplane;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -44,34 +45,6 @@ class MemcachedServerTest {
         dataplane.close();
     }
 
-    private static Socket connect() throws IOException {
-        Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-        s.setSoTimeout(10_000);
-        s.setTcpNoDelay(true);
-        return s;
-    }
-
-    private static void send(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
-        s.getOutputStream().flush();
-    }
-
-    private static String line(Socket s) throws IOException {
-        InputStream in = s.getInputStream();
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < 4096; i++) {
-            int c = in.read();
-            if (c < 0) {
-                return b.length() == 0 ? null : b.toString();
-            }
-            b.append((char) c);
-            if (c == '\n') {
-                return b.toString();
-            }
-        }
-        throw new AssertionError("no end of line in " + b);
-    }
-
     @Test
     void memccapablePassesItsAsciiTests() throws Exception {
         Path tool = Path.of("/usr/bin/memccapable");
@@ -93,7 +66,7 @@ class MemcachedServerTest {
 
     @Test
     void garbageAndOversizedInputGetMemcachedsErrorsAndTheConnectionGoesOn() throws Exception {
-        try (Socket s = connect()) {
+        try (Socket s = TextClient.connect(port)) {
             send(s, "garbage in\r\n");
             assertThat(line(s)).isEqualTo("ERROR\r\n");
             send(s, "\r\n");
@@ -137,7 +110,7 @@ class MemcachedServerTest {
             assertThat(line(s)).startsWith("VERSION ");
 
             // A line with no end: refused and closed, not buffered forever.
-            try (Socket binary = connect()) {
+            try (Socket binary = TextClient.connect(port)) {
                 binary.getOutputStream().write(new byte[] {(byte) 0x80, 0x0b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                         0, 0, 0, 0, 0, 0, 0, 0}); // a binary-protocol version request
                 assertThat(line(binary)).isEqualTo("CLIENT_ERROR binary protocol not supported; use the text protocol\r\n");
@@ -156,7 +129,7 @@ class MemcachedServerTest {
         int keys = 6; // 6 MiB of replies through a ring of about 1 MiB
         Random r = new Random(11);
         byte[][] values = new byte[keys][size];
-        try (Socket s = connect()) {
+        try (Socket s = TextClient.connect(port)) {
             StringBuilder get = new StringBuilder("get");
             for (int i = 0; i < keys; i++) {
                 r.nextBytes(values[i]);
@@ -194,7 +167,7 @@ class MemcachedServerTest {
 
     @Test
     void aClientThatSendsHalfACommandAndStallsHoldsUpNobodyElse() throws Exception {
-        try (Socket staller = connect(); Socket other = connect()) {
+        try (Socket staller = TextClient.connect(port); Socket other = TextClient.connect(port)) {
             send(staller, "set stall 0 0 100\r\n" + "x".repeat(40)); // value incomplete
             send(staller, "get sta"); // not even the line ends... inside the value: harmless
             for (int i = 0; i < 100; i++) {
@@ -226,7 +199,7 @@ class MemcachedServerTest {
         String big = "v".repeat(20_000) + "\r\n" + "w".repeat(20_000); // over SMALL_COMMAND: streamed
         String half = big.substring(0, 15_000);
         String rest = big.substring(15_000);
-        try (Socket s = connect()) {
+        try (Socket s = TextClient.connect(port)) {
             trickle(s, "set piece 3 0 " + big.length() + "\r\n" + half, rest + "\r", "\n");
             assertThat(line(s)).isEqualTo("STORED\r\n");
             send(s, "get piece\r\n");
@@ -252,7 +225,7 @@ class MemcachedServerTest {
             send(s, "mg piece s\r\n");
             assertThat(line(s)).isEqualTo("HD s" + big.length() + "\r\n");
             // A client that leaves in the middle of a value gives its reservation back.
-            try (Socket leaver = connect()) {
+            try (Socket leaver = TextClient.connect(port)) {
                 trickle(leaver, "set gone 0 0 " + big.length() + "\r\n" + half);
                 assertThat(store.inFlightBytes()).isPositive();
             }
@@ -269,7 +242,7 @@ class MemcachedServerTest {
         int keys = 12_000; // about 100 KiB of keys
         StringBuilder line = new StringBuilder("gets");
         StringBuilder expected = new StringBuilder();
-        try (Socket s = connect()) {
+        try (Socket s = TextClient.connect(port)) {
             StringBuilder sets = new StringBuilder();
             for (int i = 0; i < keys; i++) {
                 String key = "many:" + i;
@@ -337,7 +310,7 @@ class MemcachedServerTest {
             assertThat(ready).as("the clients connected").isEqualTo("ready\n");
             awaitCounterAtLeast(Counter.OPEN_CONNECTIONS, before + IDLE_CONNECTIONS);
             long started = System.nanoTime();
-            try (Socket s = connect()) {
+            try (Socket s = TextClient.connect(port)) {
                 send(s, "set busy 0 0 3\r\nyes\r\nget busy\r\nstats\r\n");
                 assertThat(line(s)).isEqualTo("STORED\r\n");
                 assertThat(line(s)).isEqualTo("VALUE busy 0 3\r\n");

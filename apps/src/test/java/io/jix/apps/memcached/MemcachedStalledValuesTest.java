@@ -1,16 +1,15 @@
 package io.jix.apps.memcached;
 
+import static io.jix.apps.memcached.TextClient.line;
+import static io.jix.apps.memcached.TextClient.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.Dataplane;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +36,7 @@ class MemcachedStalledValuesTest {
         List<Socket> stallers = new ArrayList<>();
         try (Dataplane dataplane = Dataplane.builder().threads(2).tcpPorts(0).name("memcached-stall")
                 .start(MemcachedServer.application(config, store, System::currentTimeMillis));
-             Socket normal = connect(dataplane)) {
+             Socket normal = TextClient.connect(dataplane.tcpPorts()[0])) {
             String large = "L".repeat(200_000); // over SMALL_COMMAND, so it streams into a reservation
             exchangeNormally(normal, 0);
             send(normal, "set large 0 0 " + large.length() + "\r\n" + large + "\r\n");
@@ -46,7 +45,7 @@ class MemcachedStalledValuesTest {
 
             String partial = "x".repeat(1000);
             for (int i = 0; i < STALLERS; i++) {
-                Socket s = connect(dataplane);
+                Socket s = TextClient.connect(dataplane.tcpPorts()[0]);
                 stallers.add(s);
                 send(s, "set stalled:" + i + " 0 0 " + VALUE + "\r\n" + partial);
             }
@@ -141,31 +140,4 @@ class MemcachedStalledValuesTest {
         boolean test() throws IOException;
     }
 
-    private static Socket connect(Dataplane dataplane) throws IOException {
-        Socket s = new Socket(InetAddress.getLoopbackAddress(), dataplane.tcpPorts()[0]);
-        s.setSoTimeout(10_000);
-        s.setTcpNoDelay(true);
-        return s;
-    }
-
-    private static void send(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
-        s.getOutputStream().flush();
-    }
-
-    private static String line(Socket s) throws IOException {
-        InputStream in = s.getInputStream();
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < 4096; i++) {
-            int c = in.read();
-            if (c < 0) {
-                return b.length() == 0 ? null : b.toString();
-            }
-            b.append((char) c);
-            if (c == '\n') {
-                return b.toString();
-            }
-        }
-        throw new AssertionError("no end of line in " + b);
-    }
 }
