@@ -40,7 +40,7 @@ final class MemcachedConnection extends EvConnection {
 
     static final MemorySegment R_STORED = text("STORED\r\n"), R_NOT_STORED = text("NOT_STORED\r\n"),
             R_EXISTS = text("EXISTS\r\n"), R_NOT_FOUND = text("NOT_FOUND\r\n"), R_DELETED = text("DELETED\r\n"),
-            R_TOUCHED = text("TOUCHED\r\n"), R_END = text("END\r\n"), R_OK = text("OK\r\n"),
+            R_TOUCHED = text("TOUCHED\r\n"), R_END = text("END\r\n"), R_CRLF = text("\r\n"), R_OK = text("OK\r\n"),
             R_ERROR = text("ERROR\r\n"), R_MN = text("MN\r\n"), R_RESET = text("RESET\r\n"),
             R_VERSION = text("VERSION " + MemcachedServer.VERSION + "\r\n"),
             R_BAD_FORMAT = text("CLIENT_ERROR bad command line format\r\n"),
@@ -54,12 +54,22 @@ final class MemcachedConnection extends EvConnection {
             R_NO_MEMORY = text("SERVER_ERROR out of memory storing object\r\n"),
             R_NO_MEMORY_ARITH = text("SERVER_ERROR out of memory\r\n"),
             R_TOO_MANY = text("ERROR Too many open connections\r\n"),
+            R_BINARY = text("CLIENT_ERROR binary protocol not supported; use the text protocol\r\n"),
             R_EN = text("EN\r\n"),
-            R_INVALID_FLAG = text("CLIENT_ERROR invalid flag\r\n"),
-            R_BAD_TOKEN = text("CLIENT_ERROR bad token in command line format\r\n"),
-            R_OPAQUE_TOO_LONG = text("CLIENT_ERROR opaque token too long\r\n"),
             R_BAD_MODE = text("CLIENT_ERROR invalid mode for ms M token\r\n"),
             R_BAD_MODE_MA = text("CLIENT_ERROR invalid mode for ma M token\r\n");
+
+    /**
+     * A storage command (line and data block) up to this size waits whole in the staging buffer;
+     * a larger one's value is copied into its reserved item as it arrives ({@link #stream}).
+     */
+    static final int SMALL_COMMAND = 16 * 1024;
+    /** A retrieval line without its end yet is served in parts once this long (see {@link #partialRetrieval}). */
+    static final int PARTIAL_LINE = 16 * 1024;
+
+    /** The first byte of every binary-protocol request. */
+    private static final byte BINARY_MAGIC = (byte) 0x80;
+    private static final int GET_KIND = 1, GETS_KIND = 2, GAT_KIND = 3, GATS_KIND = 4;
 
     private final Worker w;
     private final MemcachedStore store;
@@ -67,10 +77,35 @@ final class MemcachedConnection extends EvConnection {
     private boolean counted;
     /** Bytes of a refused data block still to be discarded. */
     private long swallow;
+    /** The rest of a refused line is discarded up to its end. */
+    private boolean skipLine;
     /** A retrieval interrupted by a full output ring: where its key starts, or -1. */
     private int resumeAt = -1;
     private long resumeSent;
     private long resumeCas;
+    /** Value bytes of the interrupted record already sent: where the next copy out of the store starts. */
+    private int resumeValueFrom;
+    /** The length of an interrupted mg's reply line, sent whole before its value. */
+    private int resumeHeader;
+    /** A retrieval whose keys so far are served, its line not ended yet: its kind, or 0. */
+    private int continued;
+    private long continuedDeadline;
+
+    // A value arriving in pieces, copied into its reserved item as they come.
+    private long pending = -1;
+    private int pendingLength;
+    private int pendingFilled;
+    private int pendingEnd;
+    private boolean pendingBadEnd;
+    private int pendingMode;
+    private int pendingFlags;
+    private long pendingDeadline;
+    private long pendingCas;
+    private int pendingOptions;
+    private boolean pendingNoreply;
+    /** An ms command's line, kept for the return flags of its reply; made when first needed. */
+    private MemorySegment pendingLine;
+    private int pendingLineLength;
 
     MemcachedConnection(Worker worker) {
         this.w = worker;
@@ -100,6 +135,7 @@ final class MemcachedConnection extends EvConnection {
     @Override
     protected void onClosed(int reason) {
         uncount();
+        abandonPending();
     }
 
     @Override
@@ -116,42 +152,79 @@ final class MemcachedConnection extends EvConnection {
 
     private void end() {
         uncount();
+        abandonPending();
         close();
+    }
+
+    private void abandonPending() {
+        if (pending >= 0) {
+            store.abandon(pending);
+            pending = -1;
+        }
     }
 
     @Override
     protected int onData(MemorySegment d, long offset, int length) {
+        try {
+            int pos = parse(d, offset, length);
+            w.stats[Stat.bytes_read.ordinal()] += pos;
+            return isOpen() ? pos : length;
+        } catch (RuntimeException | Error e) {
+            abandonPending(); // the loop resets the connection without telling us
+            throw e;
+        }
+    }
+
+    private int parse(MemorySegment d, long offset, int length) {
         int pos = 0;
         while (pos < length && isOpen()) {
+            int avail = length - pos;
+            long start = offset + pos;
             if (swallow > 0) {
-                int n = (int) Math.min(swallow, length - pos);
+                int n = (int) Math.min(swallow, avail);
                 swallow -= n;
                 pos += n;
                 continue;
             }
-            int avail = length - pos;
-            long start = offset + pos;
+            if (pending >= 0) {
+                pos += continueValue(d, start, avail);
+                continue;
+            }
+            if (continued == 0 && !skipLine && d.get(BYTE, start) == BINARY_MAGIC) {
+                // A binary-protocol request: said in text for a person at nc, and closed, so a
+                // binary client fails at once instead of waiting for a reply.
+                reply(R_BINARY);
+                end();
+                return length;
+            }
             int newline = indexOfNewline(d, start, avail);
-            if (newline < 0) {
-                if ((avail > MemcachedServer.Config.MAX_LINE && !isRetrieval(d, start, avail)) || avail >= bufferSize - 2) {
-                    reply(R_LINE_TOO_LONG);
-                    end();
-                    return length;
-                }
-                break;
+            if (skipLine) {
+                skipLine = newline < 0;
+                pos += newline < 0 ? avail : newline + 1;
+                continue;
             }
             if (resumeAt < 0 && bufferSize - pendingOutput() < RESERVE) {
                 awaitWritable();
                 break;
             }
-            int used = command(d, start, newline, avail);
+            int used;
+            if (newline >= 0) {
+                used = command(d, start, newline, avail);
+            } else if (continued != 0 || isRetrieval(d, start, avail)) {
+                used = avail < PARTIAL_LINE ? 0 : partialRetrieval(d, start, avail);
+            } else if (avail > MemcachedServer.Config.MAX_LINE) {
+                reply(R_LINE_TOO_LONG);
+                end();
+                return length;
+            } else {
+                used = 0;
+            }
             if (used == 0) {
                 break;
             }
             pos += used;
         }
-        w.stats[Stat.bytes_read.ordinal()] += pos;
-        return isOpen() ? pos : length;
+        return pos;
     }
 
     private static int indexOfNewline(MemorySegment d, long start, int avail) {
@@ -164,12 +237,29 @@ final class MemcachedConnection extends EvConnection {
     }
 
     private static boolean isRetrieval(MemorySegment d, long start, int avail) {
-        return startsWithWord(d, start, avail, GET) || startsWithWord(d, start, avail, GETS)
-                || startsWithWord(d, start, avail, GAT) || startsWithWord(d, start, avail, GATS);
+        int end = wordEnd(d, start, avail);
+        return end < avail && retrievalKind(d, start, end) != 0;
     }
 
-    private static boolean startsWithWord(MemorySegment d, long start, int avail, byte[] word) {
-        return avail > word.length && equalsWord(d, start, word.length, word) && d.get(BYTE, start + word.length) == ' ';
+    private static int wordEnd(MemorySegment d, long start, int length) {
+        int end = 0;
+        while (end < length && d.get(BYTE, start + end) != ' ') {
+            end++;
+        }
+        return end;
+    }
+
+    private static int retrievalKind(MemorySegment d, long start, int wordLength) {
+        if (equalsWord(d, start, wordLength, GET)) {
+            return GET_KIND;
+        } else if (equalsWord(d, start, wordLength, GETS)) {
+            return GETS_KIND;
+        } else if (equalsWord(d, start, wordLength, GAT)) {
+            return GAT_KIND;
+        } else if (equalsWord(d, start, wordLength, GATS)) {
+            return GATS_KIND;
+        }
+        return 0;
     }
 
     private static boolean equalsWord(MemorySegment d, long at, int length, byte[] word) {
@@ -221,22 +311,14 @@ final class MemcachedConnection extends EvConnection {
     private int command(MemorySegment d, long start, int newline, int avail) {
         int lineLength = newline > 0 && d.get(BYTE, start + newline - 1) == '\r' ? newline - 1 : newline;
         int consumed = newline + 1;
+        if (continued != 0) {
+            return retrieve(d, start, 0, lineLength, consumed, continued, true);
+        }
         // Retrievals may have any number of keys: they scan the line themselves.
-        int wordEnd = 0;
-        while (wordEnd < lineLength && d.get(BYTE, start + wordEnd) != ' ') {
-            wordEnd++;
-        }
-        if (equalsWord(d, start, wordEnd, GET)) {
-            return retrieve(d, start, wordEnd, lineLength, consumed, false, false);
-        }
-        if (equalsWord(d, start, wordEnd, GETS)) {
-            return retrieve(d, start, wordEnd, lineLength, consumed, true, false);
-        }
-        if (equalsWord(d, start, wordEnd, GAT)) {
-            return retrieve(d, start, wordEnd, lineLength, consumed, false, true);
-        }
-        if (equalsWord(d, start, wordEnd, GATS)) {
-            return retrieve(d, start, wordEnd, lineLength, consumed, true, true);
+        int wordEnd = wordEnd(d, start, lineLength);
+        int kind = retrievalKind(d, start, wordEnd);
+        if (kind != 0) {
+            return retrieve(d, start, wordEnd, lineLength, consumed, kind, true);
         }
         int n = tokenize(d, start, lineLength);
         if (n == 0 || n > MAX_TOKENS) {
@@ -300,11 +382,48 @@ final class MemcachedConnection extends EvConnection {
 
     // ---- retrieval ----
 
-    private int retrieve(MemorySegment d, long start, int from, int lineLength, int consumed, boolean withCas,
-                         boolean touch) {
+    /**
+     * A retrieval line longer than {@link #PARTIAL_LINE} whose end has not arrived: the keys
+     * before its last space are served now and consumed, so a multi-get of any number of keys
+     * needs no more than a staging buffer (memcached grows its read buffer instead).
+     */
+    private int partialRetrieval(MemorySegment d, long start, int avail) {
+        int lastSpace = avail - 1;
+        while (lastSpace >= 0 && d.get(BYTE, start + lastSpace) != ' ') {
+            lastSpace--;
+        }
+        int from = 0;
+        int kind = continued;
+        if (kind == 0) {
+            from = wordEnd(d, start, avail);
+            kind = retrievalKind(d, start, from);
+        }
+        if (avail - 1 - lastSpace > MemcachedStore.MAX_KEY || lastSpace <= from) {
+            // A key longer than any allowed is arriving, or no key yet in all these bytes.
+            resumeAt = -1;
+            continued = 0;
+            reply(R_BAD_FORMAT);
+            skipLine = true;
+            return avail;
+        }
+        return retrieve(d, start, from, lastSpace, lastSpace + 1, kind, false);
+    }
+
+    /**
+     * Serves the keys of a retrieval line: from {@code from} (just after the command word, or 0 for
+     * the rest of a line begun earlier) to {@code lineLength}. With {@code last}, the line ends
+     * there and END follows.
+     *
+     * @return {@code consumed}, or 0 when the output ring filled (the same bytes come again after
+     *     {@link #onWritable}, and serving resumes where it stopped)
+     */
+    private int retrieve(MemorySegment d, long start, int from, int lineLength, int consumed, int kind, boolean last) {
+        boolean withCas = kind == GETS_KIND || kind == GATS_KIND;
+        boolean touch = kind == GAT_KIND || kind == GATS_KIND;
+        boolean continuing = continued != 0;
         int p = from;
-        long deadline = 0;
-        if (touch) {
+        long deadline = continuedDeadline;
+        if (touch && !continuing) {
             while (p < lineLength && d.get(BYTE, start + p) == ' ') {
                 p++;
             }
@@ -318,6 +437,7 @@ final class MemcachedConnection extends EvConnection {
             }
             if (!Numbers.okSigned(d, start + t, p - t)) {
                 reply(R_BAD_EXPTIME);
+                skipLine = !last;
                 return consumed;
             }
             deadline = store.deadline(Numbers.parseSigned(d, start + t, p - t));
@@ -326,7 +446,7 @@ final class MemcachedConnection extends EvConnection {
         while (firstKey < lineLength && d.get(BYTE, start + firstKey) == ' ') {
             firstKey++;
         }
-        if (firstKey == lineLength) {
+        if (firstKey == lineLength && !continuing && last) {
             reply(touch ? R_END : R_ERROR); // memcached's answers to "gat 0" and "get"
             return consumed;
         }
@@ -348,11 +468,16 @@ final class MemcachedConnection extends EvConnection {
             }
             if (keyLength > MemcachedStore.MAX_KEY) {
                 resumeAt = -1;
+                continued = 0;
+                skipLine = !last;
                 reply(R_BAD_FORMAT);
                 return consumed;
             }
-            int status = store.get(d, start + k, keyLength, touch, deadline, w.value, w.found);
-            if (resumeAt < 0) {
+            boolean resuming = resumeAt == k;
+            int valueFrom = resuming ? resumeValueFrom : 0;
+            int window = room();
+            int status = store.get(d, start + k, keyLength, touch, deadline, w.value, valueFrom, window, w.found);
+            if (!resuming) {
                 count(touch ? Stat.cmd_touch : Stat.cmd_get);
                 if (touch) {
                     count(status == MemcachedStore.HIT ? Stat.touch_hits : Stat.touch_misses);
@@ -360,10 +485,11 @@ final class MemcachedConnection extends EvConnection {
                 count(status == MemcachedStore.HIT ? Stat.get_hits : Stat.get_misses);
             }
             long skip = 0;
-            if (resumeAt == k) {
+            if (resuming) {
                 if (status != MemcachedStore.HIT || w.found.cas != resumeCas) {
                     // Half a value is out already and the item has changed: nothing correct can follow.
                     resumeAt = -1;
+                    continued = 0;
                     end();
                     return consumed;
                 }
@@ -374,23 +500,27 @@ final class MemcachedConnection extends EvConnection {
                 continue;
             }
             int header = valueHeader(d, start + k, keyLength, withCas);
-            int length = w.found.length;
-            w.value.set(BYTE, length, (byte) '\r');
-            w.value.set(BYTE, length + 1, (byte) '\n');
-            long total = header + length + 2L;
-            long sent = emit(w.line, header, w.value, length + 2, skip);
-            if (sent < total) {
+            if (!emitRecord(header, valueFrom, window, skip)) {
                 resumeAt = k;
-                resumeSent = sent;
-                resumeCas = w.found.cas;
                 return 0;
             }
         }
+        if (!last) {
+            continued = kind;
+            continuedDeadline = deadline;
+            return consumed;
+        }
+        continued = 0;
         return finishRetrieval(consumed, 0);
     }
 
+    /** Free room in the output ring: the most of a value worth copying out of the store now. */
+    private int room() {
+        return (int) (bufferSize - pendingOutput());
+    }
+
     private int finishRetrieval(int consumed, long skip) {
-        long sent = emit(R_END, 5, R_END, 0, skip);
+        long sent = emit(R_END, 5, skip);
         if (sent < 5) {
             resumeAt = Integer.MAX_VALUE;
             resumeSent = sent;
@@ -400,32 +530,56 @@ final class MemcachedConnection extends EvConnection {
         return consumed;
     }
 
-    /** Writes {@code a[0, aLength)} then {@code b[0, bLength)}, the first {@code skip} bytes left out; returns skip plus what was taken. */
-    private long emit(MemorySegment a, int aLength, MemorySegment b, int bLength, long skip) {
-        long done = skip;
-        if (skip < aLength) {
-            int want = (int) (aLength - skip);
-            int n = write(a, skip, want);
-            w.stats[Stat.bytes_written.ordinal()] += n;
-            done += n;
-            if (n < want) {
-                return done;
+    /** Writes {@code a[skip, aLength)}; returns skip plus what was taken. */
+    private long emit(MemorySegment a, int aLength, long skip) {
+        if (skip >= aLength) {
+            return skip;
+        }
+        int want = (int) (aLength - skip);
+        int n = write(a, skip, want);
+        w.stats[Stat.bytes_written.ordinal()] += n;
+        return skip + n;
+    }
+
+    /**
+     * Writes a value record: the {@code header} bytes in the worker's line buffer, the value
+     * ({@code w.found.length} bytes, of which {@code [valueFrom, valueFrom + window)} are in the
+     * worker's value buffer: as much as the output ring had room for), CRLF; the first
+     * {@code skip} bytes were sent before.
+     *
+     * @return true when the record is all out; false when the ring filled, with where to resume
+     *     in {@link #resumeSent}, {@link #resumeValueFrom} and {@link #resumeCas}
+     */
+    private boolean emitRecord(int header, int valueFrom, int window, long skip) {
+        int length = w.found.length;
+        long valueEnd = header + (long) length;
+        long done = emit(w.line, header, skip);
+        if (done >= header && done < valueEnd) {
+            int at = (int) (done - header) - valueFrom;
+            int available = Math.min(length - valueFrom, window) - at;
+            if (at >= 0 && available > 0) {
+                int n = write(w.value, at, available);
+                w.stats[Stat.bytes_written.ordinal()] += n;
+                done += n;
             }
         }
-        long from = Math.max(0, skip - aLength);
-        if (from < bLength) {
-            int want = (int) (bLength - from);
-            int n = write(b, from, want);
-            w.stats[Stat.bytes_written.ordinal()] += n;
-            done += n;
+        if (done >= valueEnd) {
+            done = valueEnd + emit(R_CRLF, 2, done - valueEnd);
         }
-        return done;
+        if (done == valueEnd + 2) {
+            return true;
+        }
+        resumeSent = done;
+        resumeValueFrom = (int) Math.max(0, done - header);
+        resumeCas = w.found.cas;
+        awaitWritable(); // the window may have ended just as the ring filled, with no short write
+        return false;
     }
 
     /** Builds {@code VALUE key flags bytes [cas]\r\n} in the worker's line buffer; returns its length. */
     private int valueHeader(MemorySegment d, long key, int keyLength, boolean withCas) {
         MemorySegment l = w.line;
-        int at = put(l, 0, "VALUE ");
+        int at = MetaFlags.put(l, 0, "VALUE ");
         MemorySegment.copy(d, key, l, at, keyLength);
         at += keyLength;
         l.set(BYTE, at++, (byte) ' ');
@@ -439,13 +593,6 @@ final class MemcachedConnection extends EvConnection {
         l.set(BYTE, at++, (byte) '\r');
         l.set(BYTE, at++, (byte) '\n');
         return at;
-    }
-
-    private static int put(MemorySegment l, int at, String ascii) {
-        for (int i = 0; i < ascii.length(); i++) {
-            l.set(BYTE, at + i, (byte) ascii.charAt(i));
-        }
-        return at + ascii.length();
     }
 
     // ---- storage ----
@@ -482,16 +629,25 @@ final class MemcachedConnection extends EvConnection {
             swallow = bytes + 2;
             return consumed;
         }
-        int need = dataBlock(d, start, consumed, bytes, avail);
-        if (need <= 0) {
-            return -need; // 0: the block has not all arrived; otherwise a bad chunk, answered and consumed
-        }
-        long data = start + consumed;
-        long exptime = Numbers.parseSigned(d, w.tokenAt[3], w.tokenLength[3]);
+        long deadline = store.deadline(Numbers.parseSigned(d, w.tokenAt[3], w.tokenLength[3]));
         long unique = cas ? Numbers.parseUnsigned(d, w.tokenAt[5], w.tokenLength[5]) : 0;
-        int status = store.store(mode, d, key, keyLength, (int) flags, store.deadline(exptime), d, data, (int) bytes,
+        int need = dataBlock(d, start, consumed, bytes, avail);
+        if (need == 0 && consumed + bytes + 2 > SMALL_COMMAND) {
+            pendingLineLength = -1;
+            return stream(d, start, consumed, avail, d, key, keyLength, (int) bytes, mode, (int) flags, deadline, unique,
+                    0, noreply);
+        }
+        if (need <= 0) {
+            return -need; // 0: a small block, waited for whole; otherwise a bad chunk, answered
+        }
+        int status = store.store(mode, d, key, keyLength, (int) flags, deadline, d, start + consumed, (int) bytes,
                 unique);
-        if (cas) {
+        storageReply(status, mode, noreply);
+        return need;
+    }
+
+    private void storageReply(int status, int mode, boolean noreply) {
+        if (mode == MemcachedStore.CAS) {
             count(status == MemcachedStore.STORED ? Stat.cas_hits
                     : status == MemcachedStore.EXISTS ? Stat.cas_badval : Stat.cas_misses);
         }
@@ -503,245 +659,187 @@ final class MemcachedConnection extends EvConnection {
             case MemcachedStore.TOO_LARGE -> reply(R_TOO_LARGE);
             default -> reply(R_NO_MEMORY);
         }
-        return need;
+    }
+
+    // ---- values that arrive in pieces ----
+
+    /**
+     * Begins a value whose data block has not all arrived: reserves its item in the store and
+     * copies in what is here; the rest is copied as it comes ({@link #continueValue}), so the
+     * connection holds no buffer for it. Without memory for it the answer is memcached's, and
+     * the block is discarded as it arrives.
+     *
+     * @return the bytes consumed: the line and the data so far
+     */
+    private int stream(MemorySegment d, long start, int consumed, int avail, MemorySegment keySegment, long key,
+                       int keyLength, int bytes, int mode, int flags, long deadline, long unique, int options,
+                       boolean noreply) {
+        long reservation = store.reserve(keySegment, key, keyLength, bytes);
+        if (reservation < 0) {
+            count(Stat.cmd_set);
+            reply(R_NO_MEMORY);
+            if (mode == MemcachedStore.SET) {
+                store.delete(keySegment, key, keyLength); // as for any failed set: no stale value stays
+            }
+            swallow = bytes + 2L;
+            return consumed;
+        }
+        pending = reservation;
+        pendingLength = bytes;
+        pendingFilled = 0;
+        pendingEnd = 0;
+        pendingBadEnd = false;
+        pendingMode = mode;
+        pendingFlags = flags;
+        pendingDeadline = deadline;
+        pendingCas = unique;
+        pendingOptions = options;
+        pendingNoreply = noreply;
+        return consumed + continueValue(d, start + consumed, avail - consumed);
+    }
+
+    /** Copies arriving value bytes into the reserved item, then checks its CRLF and stores it. */
+    private int continueValue(MemorySegment d, long at, int avail) {
+        int n = Math.min(avail, pendingLength - pendingFilled);
+        if (n > 0) {
+            store.write(pending, pendingFilled, d, at, n);
+            pendingFilled += n;
+        }
+        while (pendingFilled == pendingLength && pendingEnd < 2 && n < avail) {
+            if (d.get(BYTE, at + n++) != (pendingEnd == 0 ? '\r' : '\n')) {
+                pendingBadEnd = true;
+            }
+            pendingEnd++;
+        }
+        if (pendingEnd == 2) {
+            long reservation = pending;
+            pending = -1;
+            if (pendingBadEnd) {
+                store.abandon(reservation);
+                reply(R_BAD_CHUNK);
+            } else {
+                count(Stat.cmd_set);
+                int status = store.commit(pendingMode, reservation, pendingFlags, pendingDeadline, pendingCas,
+                        pendingOptions, w.found);
+                if (pendingLineLength < 0) {
+                    storageReply(status, pendingMode, pendingNoreply);
+                } else {
+                    // The ms line's tokens again, for its reply's return flags.
+                    int tokens = tokenize(pendingLine, 0, pendingLineLength);
+                    w.meta.parse(pendingLine, w.tokenAt, w.tokenLength, 3, tokens, false);
+                    metaSetReply(status);
+                }
+            }
+        }
+        return n;
     }
 
     // ---- meta commands ----
 
-    private static final int META_V = 1, META_Q = 2, META_K = 4, META_C = 8, META_F = 16, META_S = 32, META_T = 64;
+    // Which return flags each reply carries (memcached 1.6's choice): a miss only k and O.
+    private static final long MG_HIT = MetaFlags.returning("cfstkOhl"), KEY_AND_OPAQUE = MetaFlags.returning("kO"),
+            MS_ANY = MetaFlags.returning("kcO"), MA_HIT = MetaFlags.returning("ctkO");
 
-    /** The flag tokens of a meta command, from token {@code first}: which were asked for, their arguments. */
-    private int metaFlags;
-    private long metaTtl;
-    private boolean metaHasTtl;
-    private long metaCas;
-    private boolean metaHasCas;
-    private long metaClientFlags;
-    private long metaDelta;
-    private long metaInitial;
-    private long metaVivify;
-    private boolean metaHasVivify;
-    private int metaMode;
-    private int metaOpaque = -1; // token index of O, or -1
-
-    /**
-     * Reads the flags of a meta command. {@code allowed} lists the letters this command takes.
-     *
-     * @return null when valid, else the error reply
-     */
-    private MemorySegment metaParse(MemorySegment d, int first, int n, String allowed) {
-        metaFlags = 0;
-        metaHasTtl = false;
-        metaHasCas = false;
-        metaHasVivify = false;
-        metaClientFlags = 0;
-        metaDelta = 1;
-        metaInitial = 0;
-        metaMode = 0;
-        metaOpaque = -1;
-        for (int i = first; i < n; i++) {
-            long at = w.tokenAt[i];
-            int length = w.tokenLength[i];
-            char flag = (char) d.get(BYTE, at);
-            if (allowed.indexOf(flag) < 0) {
-                return R_INVALID_FLAG;
-            }
-            long arg = at + 1;
-            int argLength = length - 1;
-            switch (flag) {
-                case 'v' -> metaFlags |= META_V;
-                case 'q' -> metaFlags |= META_Q;
-                case 'k' -> metaFlags |= META_K;
-                case 'c' -> metaFlags |= META_C;
-                case 'f' -> metaFlags |= META_F;
-                case 's' -> metaFlags |= META_S;
-                case 't' -> metaFlags |= META_T;
-                case 'O' -> {
-                    if (argLength > 32) {
-                        return R_OPAQUE_TOO_LONG;
-                    }
-                    metaOpaque = i;
-                }
-                case 'T' -> {
-                    if (!Numbers.okSigned(d, arg, argLength)) {
-                        return R_BAD_TOKEN;
-                    }
-                    metaTtl = Numbers.parseSigned(d, arg, argLength);
-                    metaHasTtl = true;
-                }
-                case 'N' -> {
-                    if (!Numbers.okSigned(d, arg, argLength)) {
-                        return R_BAD_TOKEN;
-                    }
-                    metaVivify = Numbers.parseSigned(d, arg, argLength);
-                    metaHasVivify = true;
-                }
-                case 'C' -> {
-                    if (!Numbers.ok(d, arg, argLength)) {
-                        return R_BAD_TOKEN;
-                    }
-                    metaCas = Numbers.parseUnsigned(d, arg, argLength);
-                    metaHasCas = true;
-                }
-                case 'F' -> {
-                    if (!Numbers.ok(d, arg, argLength) || Numbers.parseUnsigned(d, arg, argLength) > 0xffffffffL) {
-                        return R_BAD_TOKEN;
-                    }
-                    metaClientFlags = Numbers.parseUnsigned(d, arg, argLength);
-                }
-                case 'D' -> {
-                    if (!Numbers.ok(d, arg, argLength)) {
-                        return R_BAD_DELTA;
-                    }
-                    metaDelta = Numbers.parseUnsigned(d, arg, argLength);
-                }
-                case 'J' -> {
-                    if (!Numbers.ok(d, arg, argLength)) {
-                        return R_BAD_TOKEN;
-                    }
-                    metaInitial = Numbers.parseUnsigned(d, arg, argLength);
-                }
-                case 'M' -> {
-                    if (argLength != 1) {
-                        return R_BAD_MODE;
-                    }
-                    metaMode = d.get(BYTE, arg);
-                }
-                default -> {
-                    return R_INVALID_FLAG;
-                }
-            }
-        }
-        return null;
+    /** Starts a meta reply line in the worker's line buffer: {@code code}, then the return flags in {@code which}. */
+    private int metaLine(String code, long which, boolean binaryKey) {
+        int at = MetaFlags.put(w.line, 0, code);
+        return w.meta.returnFlags(w.line, at, which, w.found, binaryKey, w.shared.clock.getAsLong());
     }
 
-    /** Appends the requested return flags, in the order they were asked for, to the line at {@code at}. */
-    private int metaReturnFlags(MemorySegment d, int first, int n, int at, long key, int keyLength) {
-        MemorySegment l = w.line;
-        for (int i = first; i < n; i++) {
-            long t = w.tokenAt[i];
-            char flag = (char) d.get(BYTE, t);
-            switch (flag) {
-                case 'c' -> {
-                    at = put(l, at, " c");
-                    at += Numbers.format(w.found.cas, l, at);
-                }
-                case 'f' -> {
-                    at = put(l, at, " f");
-                    at += Numbers.format(w.found.flags & 0xffffffffL, l, at);
-                }
-                case 's' -> {
-                    at = put(l, at, " s");
-                    at += Numbers.format(w.found.length, l, at);
-                }
-                case 't' -> {
-                    at = put(l, at, " t");
-                    long deadline = w.found.deadline;
-                    if (deadline == 0) {
-                        at = put(l, at, "-1");
-                    } else {
-                        long left = Math.max(0, (deadline - w.shared.clock.getAsLong() + 999) / 1000);
-                        at += Numbers.format(left, l, at);
-                    }
-                }
-                case 'k' -> {
-                    at = put(l, at, " k");
-                    MemorySegment.copy(d, key, l, at, keyLength);
-                    at += keyLength;
-                }
-                case 'O' -> {
-                    l.set(BYTE, at++, (byte) ' ');
-                    MemorySegment.copy(d, t, l, at, w.tokenLength[i]);
-                    at += w.tokenLength[i];
-                }
-                default -> {
-                }
-            }
-        }
-        return at;
-    }
-
-    private int metaLine(MemorySegment d, String code, int first, int n, long key, int keyLength) {
-        int at = put(w.line, 0, code);
-        at = metaReturnFlags(d, first, n, at, key, keyLength);
+    private int endLine(int at) {
         w.line.set(BYTE, at++, (byte) '\r');
         w.line.set(BYTE, at++, (byte) '\n');
         return at;
     }
 
     private int metaGet(MemorySegment d, int n, int consumed) {
-        long key = w.tokenAt[1];
-        int keyLength = w.tokenLength[1];
-        MemorySegment error = metaParse(d, 2, n, "vqkcfstOT");
+        MetaFlags f = w.meta;
+        MemorySegment error = f.parse(d, w.tokenAt, w.tokenLength, 2, n, false);
         if (error != null) {
             resumeAt = -1;
             reply(error);
             return consumed;
         }
-        boolean touch = metaHasTtl;
-        long deadline = touch ? store.deadline(metaTtl) : 0;
-        int status = store.get(d, key, keyLength, touch, deadline, w.value, w.found);
-        long skip = 0;
-        if (resumeAt >= 0) {
+        boolean resuming = resumeAt >= 0;
+        int options;
+        if (resuming) {
+            options = MemcachedStore.NO_BUMP; // the first pass did what the flags ask
+        } else {
+            options = (f.hasTtl ? MemcachedStore.TOUCH : 0) | (f.noBump ? MemcachedStore.NO_BUMP : 0)
+                    | (f.hasVivify ? MemcachedStore.VIVIFY : 0) | (f.hasRecache ? MemcachedStore.RECACHE : 0)
+                    | (f.base64 ? MemcachedStore.BINARY_KEY : 0);
+        }
+        int valueFrom = resuming ? resumeValueFrom : 0;
+        int window = room();
+        int status = store.get(f.keySegment, f.keyOffset, f.keyLength, options, f.hasTtl ? store.deadline(f.ttl) : 0,
+                f.hasVivify ? store.deadline(f.vivify) : 0, f.hasRecache ? store.deadline(f.recache) : 0, w.value,
+                valueFrom, window, w.found);
+        if (resuming) {
+            resumeAt = -1;
             if (status != MemcachedStore.HIT || w.found.cas != resumeCas) {
-                resumeAt = -1;
                 end();
                 return consumed;
             }
-            skip = resumeSent;
-            resumeAt = -1;
-        } else {
-            count(touch ? Stat.cmd_touch : Stat.cmd_get);
-            count(status == MemcachedStore.HIT ? Stat.get_hits : Stat.get_misses);
+            // The line went out whole in the first pass (it started with RESERVE bytes of room).
+            return emitRecord(resumeHeader, valueFrom, window, resumeSent) ? consumed : suspendMetaGet();
         }
+        count(f.hasTtl ? Stat.cmd_touch : Stat.cmd_get);
+        count(status == MemcachedStore.HIT ? Stat.get_hits : Stat.get_misses);
         if (status != MemcachedStore.HIT) {
-            if ((metaFlags & META_Q) == 0) {
-                reply(R_EN);
+            if (!f.quiet) {
+                reply(w.line, endLine(metaLine("EN", KEY_AND_OPAQUE, f.base64)));
             }
             return consumed;
         }
-        if ((metaFlags & META_V) == 0) {
-            reply(w.line, metaLine(d, "HD", 2, n, key, keyLength));
+        int at;
+        if (f.value) {
+            at = MetaFlags.put(w.line, 0, "VA ");
+            at += Numbers.format(w.found.length, w.line, at);
+            at = f.returnFlags(w.line, at, MG_HIT, w.found, w.found.binaryKey, w.shared.clock.getAsLong());
+        } else {
+            at = metaLine("HD", MG_HIT, w.found.binaryKey);
+        }
+        // memcached's order: Z (a token went out before), X (stale), W (this one wins).
+        at = MetaFlags.put(w.line, at, w.found.tokenSent ? " Z" : "");
+        at = MetaFlags.put(w.line, at, w.found.stale ? " X" : "");
+        at = endLine(MetaFlags.put(w.line, at, w.found.won ? " W" : ""));
+        if (!f.value) {
+            reply(w.line, at);
             return consumed;
         }
-        int at = put(w.line, 0, "VA ");
-        at += Numbers.format(w.found.length, w.line, at);
-        at = metaReturnFlags(d, 2, n, at, key, keyLength);
-        w.line.set(BYTE, at++, (byte) '\r');
-        w.line.set(BYTE, at++, (byte) '\n');
-        int length = w.found.length;
-        w.value.set(BYTE, length, (byte) '\r');
-        w.value.set(BYTE, length + 1, (byte) '\n');
-        long sent = emit(w.line, at, w.value, length + 2, skip);
-        if (sent < at + length + 2L) {
-            resumeAt = 0;
-            resumeSent = sent;
-            resumeCas = w.found.cas;
-            return 0;
-        }
-        return consumed;
+        resumeHeader = at;
+        return emitRecord(at, 0, window, 0) ? consumed : suspendMetaGet();
+    }
+
+    private int suspendMetaGet() {
+        resumeAt = 0;
+        return 0;
+    }
+
+    /** ms's storage mode from its M flag, or -1 for a mode it does not have. */
+    private static int metaSetMode(MetaFlags f) {
+        return switch (f.mode) {
+            case 0, 'S', 's' -> f.hasCas ? MemcachedStore.CAS : MemcachedStore.SET;
+            case 'E', 'e' -> MemcachedStore.ADD;
+            case 'A', 'a' -> MemcachedStore.APPEND;
+            case 'P', 'p' -> MemcachedStore.PREPEND;
+            case 'R', 'r' -> MemcachedStore.REPLACE;
+            default -> -1;
+        };
     }
 
     private int metaSet(MemorySegment d, long start, int n, int consumed, int avail) {
-        long key = w.tokenAt[1];
-        int keyLength = w.tokenLength[1];
-        if (n < 3 || keyLength > MemcachedStore.MAX_KEY || !Numbers.ok(d, w.tokenAt[2], w.tokenLength[2])
+        if (n < 3 || !Numbers.ok(d, w.tokenAt[2], w.tokenLength[2])
                 || Numbers.parseUnsigned(d, w.tokenAt[2], w.tokenLength[2]) > Integer.MAX_VALUE - 2) {
             reply(R_BAD_FORMAT);
             return consumed;
         }
         long bytes = Numbers.parseUnsigned(d, w.tokenAt[2], w.tokenLength[2]);
-        MemorySegment error = metaParse(d, 3, n, "qkcOTCFM");
-        int mode = MemcachedStore.SET;
-        if (error == null) {
-            switch (metaMode) {
-                case 0, 'S', 's' -> mode = metaHasCas ? MemcachedStore.CAS : MemcachedStore.SET;
-                case 'E', 'e' -> mode = MemcachedStore.ADD;
-                case 'A', 'a' -> mode = MemcachedStore.APPEND;
-                case 'P', 'p' -> mode = MemcachedStore.PREPEND;
-                case 'R', 'r' -> mode = MemcachedStore.REPLACE;
-                default -> error = R_BAD_MODE;
-            }
+        MetaFlags f = w.meta;
+        MemorySegment error = f.parse(d, w.tokenAt, w.tokenLength, 3, n, false);
+        int mode = metaSetMode(f);
+        if (error == null && mode < 0) {
+            error = R_BAD_MODE;
         }
         if (error == null && bytes > store.itemLimit()) {
             error = R_TOO_LARGE;
@@ -751,13 +849,30 @@ final class MemcachedConnection extends EvConnection {
             swallow = bytes + 2; // the data block follows regardless
             return consumed;
         }
+        long deadline = f.hasTtl ? store.deadline(f.ttl) : 0;
+        int options = (f.base64 ? MemcachedStore.BINARY_KEY : 0) | (f.invalidate ? MemcachedStore.INVALIDATE : 0);
         int need = dataBlock(d, start, consumed, bytes, avail);
-        if (need <= 0) {
-            return -need; // 0: the block has not all arrived; otherwise a bad chunk, answered and consumed
+        if (need == 0 && consumed + bytes + 2 > SMALL_COMMAND) {
+            int lineLength = consumed - 1 - (d.get(BYTE, start + consumed - 2) == '\r' ? 1 : 0);
+            if (pendingLine == null || pendingLine.byteSize() < lineLength) {
+                pendingLine = MemorySegment.ofArray(new byte[Math.max(MemcachedServer.Config.MAX_LINE, lineLength)]);
+            }
+            MemorySegment.copy(d, start, pendingLine, 0, lineLength);
+            pendingLineLength = lineLength;
+            return stream(d, start, consumed, avail, f.keySegment, f.keyOffset, f.keyLength, (int) bytes, mode,
+                    (int) f.clientFlags, deadline, f.cas, options, false);
         }
-        long data = start + consumed;
-        int status = store.store(mode, d, key, keyLength, (int) metaClientFlags,
-                metaHasTtl ? store.deadline(metaTtl) : 0, d, data, (int) bytes, metaCas, w.found);
+        if (need <= 0) {
+            return -need; // 0: a small block, waited for whole; otherwise a bad chunk, answered
+        }
+        int status = store.store(mode, f.keySegment, f.keyOffset, f.keyLength, (int) f.clientFlags, deadline, d,
+                start + consumed, (int) bytes, f.cas, options, w.found);
+        metaSetReply(status);
+        return need;
+    }
+
+    /** The reply to the ms command whose flags the worker's {@link MetaFlags} hold. */
+    private void metaSetReply(int status) {
         String code;
         switch (status) {
             case MemcachedStore.STORED -> code = "HD";
@@ -766,42 +881,45 @@ final class MemcachedConnection extends EvConnection {
             case MemcachedStore.NOT_FOUND -> code = "NF";
             case MemcachedStore.TOO_LARGE -> {
                 reply(R_TOO_LARGE);
-                return need;
+                return;
             }
             default -> {
                 reply(R_NO_MEMORY);
-                return need;
+                return;
             }
         }
-        if (status != MemcachedStore.STORED || (metaFlags & META_Q) == 0) {
-            reply(w.line, metaLine(d, code, 3, n, key, keyLength));
+        if (status != MemcachedStore.STORED) {
+            w.found.cas = 0; // memcached's c on a refusal
         }
-        return need;
+        if (status != MemcachedStore.STORED || !w.meta.quiet) {
+            reply(w.line, endLine(metaLine(code, MS_ANY, w.meta.base64)));
+        }
     }
 
     private void metaDelete(MemorySegment d, int n) {
-        long key = w.tokenAt[1];
-        int keyLength = w.tokenLength[1];
-        MemorySegment error = metaParse(d, 2, n, "qkOC");
+        MetaFlags f = w.meta;
+        MemorySegment error = f.parse(d, w.tokenAt, w.tokenLength, 2, n, true);
         if (error != null) {
             reply(error);
             return;
         }
-        int status = store.delete(d, key, keyLength, metaHasCas ? metaCas : 0);
+        long cas = f.hasCas ? f.cas : 0;
+        int status = f.invalidate
+                ? store.invalidate(f.keySegment, f.keyOffset, f.keyLength, cas, f.hasTtl, store.deadline(f.ttl))
+                : store.delete(f.keySegment, f.keyOffset, f.keyLength, cas);
         count(status == MemcachedStore.DELETED ? Stat.delete_hits : Stat.delete_misses);
         String code = status == MemcachedStore.DELETED ? "HD" : status == MemcachedStore.EXISTS ? "EX" : "NF";
-        if (status != MemcachedStore.DELETED || (metaFlags & META_Q) == 0) {
-            reply(w.line, metaLine(d, code, 2, n, key, keyLength));
+        if (status != MemcachedStore.DELETED || !f.quiet) {
+            reply(w.line, endLine(metaLine(code, KEY_AND_OPAQUE, f.base64)));
         }
     }
 
     private void metaArithmetic(MemorySegment d, int n) {
-        long key = w.tokenAt[1];
-        int keyLength = w.tokenLength[1];
-        MemorySegment error = metaParse(d, 2, n, "qkOtcvNJDMT");
+        MetaFlags f = w.meta;
+        MemorySegment error = f.parse(d, w.tokenAt, w.tokenLength, 2, n, true);
         boolean increment = true;
         if (error == null) {
-            switch (metaMode) {
+            switch (f.mode) {
                 case 0, 'I', 'i', '+' -> increment = true;
                 case 'D', 'd', '-' -> increment = false;
                 default -> error = R_BAD_MODE_MA;
@@ -811,41 +929,47 @@ final class MemcachedConnection extends EvConnection {
             reply(error);
             return;
         }
-        int status = store.arithmetic(d, key, keyLength, increment, metaDelta, w.value, w.found);
-        if (status == MemcachedStore.NOT_FOUND && metaHasVivify) {
+        MemorySegment key = f.keySegment;
+        long keyOffset = f.keyOffset;
+        int keyLength = f.keyLength;
+        long cas = f.hasCas ? f.cas : 0;
+        int status = store.arithmetic(key, keyOffset, keyLength, increment, f.delta, cas, w.value, w.found);
+        boolean created = false;
+        if (status == MemcachedStore.NOT_FOUND && f.hasVivify) {
             // Created with the initial value (J, default 0) and N's lifetime, not counted as a change.
-            int digits = Numbers.format(metaInitial, w.value, 0);
-            int stored = store.store(MemcachedStore.ADD, d, key, keyLength, 0, store.deadline(metaVivify), w.value, 0,
-                    digits, 0, w.found);
-            status = stored == MemcachedStore.STORED ? MemcachedStore.STORED
-                    : store.arithmetic(d, key, keyLength, increment, metaDelta, w.value, w.found);
-            if (stored == MemcachedStore.STORED) {
+            int digits = Numbers.format(f.initial, w.value, 0);
+            int stored = store.store(MemcachedStore.ADD, key, keyOffset, keyLength, 0, store.deadline(f.vivify), w.value,
+                    0, digits, 0, 0, w.found); // memcached does not mark this item's key binary
+            created = stored == MemcachedStore.STORED;
+            status = created ? MemcachedStore.STORED
+                    : store.arithmetic(key, keyOffset, keyLength, increment, f.delta, cas, w.value, w.found);
+            if (created) {
                 w.found.length = digits;
             }
-        } else if (status == MemcachedStore.STORED && metaHasTtl) {
-            store.touch(d, key, keyLength, store.deadline(metaTtl));
+        } else if (status == MemcachedStore.STORED && f.hasTtl) {
+            store.touch(key, keyOffset, keyLength, store.deadline(f.ttl));
+            w.found.deadline = store.deadline(f.ttl);
         }
         boolean hit = status == MemcachedStore.STORED;
         count(increment ? (hit ? Stat.incr_hits : Stat.incr_misses) : (hit ? Stat.decr_hits : Stat.decr_misses));
         switch (status) {
             case MemcachedStore.STORED -> {
-                if ((metaFlags & META_V) != 0) {
+                if (f.quiet && !created) {
+                    return; // q hides a success, except the one that made the item
+                }
+                if (f.value) {
                     int length = w.found.length;
-                    int at = put(w.line, 0, "VA ");
+                    int at = MetaFlags.put(w.line, 0, "VA ");
                     at += Numbers.format(length, w.line, at);
-                    at = metaReturnFlags(d, 2, n, at, key, keyLength);
-                    w.line.set(BYTE, at++, (byte) '\r');
-                    w.line.set(BYTE, at++, (byte) '\n');
+                    at = endLine(f.returnFlags(w.line, at, MA_HIT, w.found, f.base64, w.shared.clock.getAsLong()));
                     MemorySegment.copy(w.value, 0, w.line, at, length);
-                    at += length;
-                    w.line.set(BYTE, at++, (byte) '\r');
-                    w.line.set(BYTE, at++, (byte) '\n');
-                    reply(w.line, at);
-                } else if ((metaFlags & META_Q) == 0) {
-                    reply(w.line, metaLine(d, "HD", 2, n, key, keyLength));
+                    reply(w.line, endLine(at + length));
+                } else {
+                    reply(w.line, endLine(metaLine("HD", MA_HIT, f.base64)));
                 }
             }
-            case MemcachedStore.NOT_FOUND -> reply(w.line, metaLine(d, "NF", 2, n, key, keyLength));
+            case MemcachedStore.NOT_FOUND -> reply(w.line, endLine(metaLine("NF", KEY_AND_OPAQUE, f.base64)));
+            case MemcachedStore.EXISTS -> reply(w.line, endLine(metaLine("EX", KEY_AND_OPAQUE, f.base64)));
             case MemcachedStore.NON_NUMERIC -> reply(R_NON_NUMERIC);
             default -> reply(R_NO_MEMORY_ARITH);
         }
@@ -858,27 +982,27 @@ final class MemcachedConnection extends EvConnection {
         }
         long key = w.tokenAt[1];
         int keyLength = w.tokenLength[1];
-        if (store.get(d, key, keyLength, false, 0, w.value, w.found) != MemcachedStore.HIT) {
+        if (store.get(d, key, keyLength, false, 0, w.value, 0, 0, w.found) != MemcachedStore.HIT) {
             reply(R_EN);
             return;
         }
         MemorySegment l = w.line;
-        int at = put(l, 0, "ME ");
+        int at = MetaFlags.put(l, 0, "ME ");
         MemorySegment.copy(d, key, l, at, keyLength);
         at += keyLength;
-        at = put(l, at, " exp=");
+        at = MetaFlags.put(l, at, " exp=");
         if (w.found.deadline == 0) {
-            at = put(l, at, "-1");
+            at = MetaFlags.put(l, at, "-1");
         } else {
             at += Numbers.format(Math.max(0, (w.found.deadline - w.shared.clock.getAsLong()) / 1000), l, at);
         }
-        at = put(l, at, " cas=");
+        at = MetaFlags.put(l, at, " cas=");
         at += Numbers.format(w.found.cas, l, at);
-        at = put(l, at, " cls=");
+        at = MetaFlags.put(l, at, " cls=");
         at += Numbers.format(w.found.itemClass + 1, l, at);
-        at = put(l, at, " size=");
+        at = MetaFlags.put(l, at, " size=");
         at += Numbers.format(MemcachedStore.HEADER + keyLength + w.found.length, l, at);
-        at = put(l, at, "\r\n");
+        at = MetaFlags.put(l, at, "\r\n");
         reply(l, at);
     }
 
@@ -1051,8 +1175,8 @@ final class MemcachedConnection extends EvConnection {
     /**
      * The data block of a storage command, {@code bytes} long after the {@code consumed}-byte
      * command line at {@code start}: the bytes the whole command takes when the block is complete
-     * and ends in CRLF; 0 while it has not all arrived; minus those bytes when it does not end in
-     * CRLF (answered with memcached's bad-chunk error, to be consumed).
+     * and ends in CRLF; 0 when it has not all arrived (it is streamed then); minus those bytes
+     * when it does not end in CRLF (answered with memcached's bad-chunk error, to be consumed).
      */
     private int dataBlock(MemorySegment d, long start, int consumed, long bytes, int avail) {
         int need = consumed + (int) bytes + 2;

@@ -41,9 +41,14 @@ public final class MemcachedServer {
         /** The longest command line (without a data block) accepted. */
         static final int MAX_LINE = 2048;
 
-        /** Staging buffer size: a whole command (line and data block) must fit, and any one reply record. */
+        /**
+         * Staging buffer size, for unconsumed input and for unsent output alike. Input needs a
+         * command line (a long retrieval line is served in parts) and one delivery after it;
+         * values stream into their items, and replies stream out through the ring, so neither
+         * needs to fit.
+         */
         int bufferSize() {
-            return Math.max(4 * MemcachedConnection.RESERVE, itemLimit + MAX_LINE + 2);
+            return 64 * 1024;
         }
     }
 
@@ -59,8 +64,12 @@ public final class MemcachedServer {
 
     /** The application; {@code clock} (ms since the epoch) drives expiry. */
     public static Application application(Config config, LongSupplier clock) {
-        Shared shared = new Shared(config, new MemcachedStore(config.memoryMegabytes() << 20, config.itemLimit(), clock),
-                clock);
+        return application(config, new MemcachedStore(config.memoryMegabytes() << 20, config.itemLimit(), clock), clock);
+    }
+
+    /** The application over a store made by the caller (tests look into it). */
+    static Application application(Config config, MemcachedStore store, LongSupplier clock) {
+        Shared shared = new Shared(config, store, clock);
         return context -> {
             Worker worker = new Worker(shared);
             shared.workers.add(worker);
@@ -90,11 +99,12 @@ public final class MemcachedServer {
     static final class Worker {
         final Shared shared;
         final MemcachedStore store;
-        /** A value copied out of the store, then the reply built around it. */
+        /** Part of a value copied out of the store (at most an output ring's worth), or digits. */
         final MemorySegment value;
         /** Reply lines. */
         final MemorySegment line = Arena.ofAuto().allocate(8192, 64);
         final MemcachedStore.Found found = new MemcachedStore.Found();
+        final MetaFlags meta = new MetaFlags();
         final long[] stats = new long[Stat.values().length];
         // Token positions of the current command line, relative to the segment's start.
         final long[] tokenAt = new long[MemcachedConnection.MAX_TOKENS];
@@ -103,7 +113,7 @@ public final class MemcachedServer {
         Worker(Shared shared) {
             this.shared = shared;
             this.store = shared.store;
-            this.value = Arena.ofAuto().allocate(shared.config.itemLimit() + 64L, 64);
+            this.value = Arena.ofAuto().allocate(shared.config.bufferSize() + 64L, 64);
         }
     }
 

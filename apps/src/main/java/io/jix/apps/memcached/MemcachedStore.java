@@ -53,7 +53,15 @@ public final class MemcachedStore {
     private static final long KEY_LENGTH = 60; // byte (unsigned)
     private static final long CLASS = 61;      // byte
     private static final long ACCESSED = 62;   // byte: hit since eviction last looked
-    static final int HEADER = 64;
+    private static final long META = 63;       // byte: the M_* bits
+    private static final long LAST_ACCESS = 64; // long: ms since the epoch of the last fetch or store
+    static final int HEADER = 72;
+
+    // META bits, as memcached's item flags of the same names.
+    private static final byte M_FETCHED = 1, M_STALE = 2, M_TOKEN_SENT = 4, M_KEY_BINARY = 8;
+
+    /** Options of {@link #get} and {@link #store}, or'ed. */
+    public static final int TOUCH = 1, NO_BUMP = 2, VIVIFY = 4, RECACHE = 8, BINARY_KEY = 16, INVALIDATE = 32;
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
@@ -78,6 +86,8 @@ public final class MemcachedStore {
     private final long[] evictions;
     private final long[] totalItems;
     private final AtomicLong casCounter = new AtomicLong();
+    private final AtomicLong inFlight = new AtomicLong();
+    private final long inFlightLimit;
     private final LongSupplier clock;
     private volatile long flushCas = 0;
     private volatile long flushAt = Long.MAX_VALUE;
@@ -100,6 +110,7 @@ public final class MemcachedStore {
                     + " bytes (the item size limit plus overhead)");
         }
         this.memory = Arena.ofAuto().allocate(pageCount * pageSize, 64);
+        this.inFlightLimit = Math.max(pageSize, pageCount * pageSize / 2);
         int[] sizes = new int[64];
         int n = 0;
         long size = 96;
@@ -181,21 +192,77 @@ public final class MemcachedStore {
      */
     public int get(MemorySegment key, long keyOffset, int keyLength, boolean touch, long deadline,
                    MemorySegment dest, Found out) {
+        return get(key, keyOffset, keyLength, touch, deadline, dest, 0, Integer.MAX_VALUE, out);
+    }
+
+    /**
+     * {@link #get}, copying only the value's bytes {@code [from, from + max)} (as many as there
+     * are) into {@code dest} at 0: a reply streamed through a small output buffer copies each
+     * part once. {@code out.length} is still the whole value's length.
+     */
+    public int get(MemorySegment key, long keyOffset, int keyLength, boolean touch, long deadline,
+                   MemorySegment dest, int from, int max, Found out) {
+        return get(key, keyOffset, keyLength, touch ? TOUCH : 0, deadline, 0, 0, dest, from, max, out);
+    }
+
+    /**
+     * The meta get: {@link #get} with {@code options}. {@link #TOUCH} sets the deadline to
+     * {@code deadline}; {@link #NO_BUMP} leaves the item's fetched mark, access time and LRU
+     * position alone; {@link #VIVIFY} creates an empty item (with {@link #BINARY_KEY}, marked as
+     * having a binary key) expiring at {@code vivifyDeadline} on a miss, and hands its win token
+     * to this caller; {@link #RECACHE} hands the win token out when the item expires before
+     * {@code recacheBefore}. A stale item hands it out once too. {@code out} says what the item
+     * was before this call (fetched, last access) and whether this caller won.
+     */
+    public int get(MemorySegment key, long keyOffset, int keyLength, int options, long deadline, long vivifyDeadline,
+                   long recacheBefore, MemorySegment dest, int from, int max, Found out) {
         int hash = hash(key, keyOffset, keyLength);
         int stripe = lockStripe(hash);
         try {
             long item = find(hash, key, keyOffset, keyLength);
+            boolean created = false;
             if (item < 0) {
-                return NOT_FOUND;
+                if ((options & VIVIFY) == 0) {
+                    return NOT_FOUND;
+                }
+                item = allocate(classFor(HEADER + keyLength), stripe, -1);
+                if (item < 0) {
+                    return NOT_FOUND; // no memory for the stub: a plain miss, as memcached's
+                }
+                MemorySegment.copy(key, keyOffset, memory, item + HEADER, keyLength);
+                fill(item, hash, keyLength, 0, vivifyDeadline, 0, (options & BINARY_KEY) != 0 ? M_KEY_BINARY : 0);
+                link(item, hash);
+                created = true;
             }
-            if (touch) {
+            byte meta = memory.get(BYTE, item + META);
+            out.fetched = (meta & M_FETCHED) != 0;
+            out.lastAccess = memory.get(LONG, item + LAST_ACCESS);
+            if ((options & TOUCH) != 0) {
                 memory.set(LONG, item + EXPIRY, deadline);
             }
-            memory.set(BYTE, item + ACCESSED, (byte) 1);
+            long expiry = memory.get(LONG, item + EXPIRY);
+            boolean sent = (meta & M_TOKEN_SENT) != 0;
+            boolean won = created
+                    || ((options & RECACHE) != 0 && !sent && expiry != 0 && expiry < recacheBefore)
+                    || ((meta & M_STALE) != 0 && !sent);
+            if (won) {
+                meta |= M_TOKEN_SENT;
+            }
+            if ((options & NO_BUMP) == 0) {
+                meta |= M_FETCHED;
+                memory.set(BYTE, item + ACCESSED, (byte) 1);
+                memory.set(LONG, item + LAST_ACCESS, clock.getAsLong());
+            }
+            memory.set(BYTE, item + META, meta);
+            out.tokenSent = sent;
+            out.won = won;
             int length = memory.get(INT, item + LENGTH);
-            MemorySegment.copy(memory, valueAt(item), dest, 0, length);
+            int copy = Math.min(max, length - Math.min(from, length));
+            if (copy > 0) {
+                MemorySegment.copy(memory, valueAt(item) + from, dest, 0, copy);
+            }
             describe(item, out);
-            if (touch && expired(item, clock.getAsLong())) {
+            if ((options & TOUCH) != 0 && expired(item, clock.getAsLong())) {
                 remove(item, hash); // touched into the past: this fetch still sees it, as memcached's does
             }
             return HIT;
@@ -218,32 +285,23 @@ public final class MemcachedStore {
     /** {@link #store}, and the new item's metadata into {@code out} (if not null) when stored. */
     public int store(int mode, MemorySegment key, long keyOffset, int keyLength, int flags, long deadline,
                      MemorySegment data, long dataOffset, int dataLength, long casUnique, Found out) {
+        return store(mode, key, keyOffset, keyLength, flags, deadline, data, dataOffset, dataLength, casUnique, 0, out);
+    }
+
+    /**
+     * {@link #store} with {@code options}: {@link #BINARY_KEY} marks the key as sent in base64;
+     * {@link #INVALIDATE} lets a compare-and-set with a CAS older than the item's store anyway,
+     * the new item marked stale (ms's I flag).
+     */
+    public int store(int mode, MemorySegment key, long keyOffset, int keyLength, int flags, long deadline,
+                     MemorySegment data, long dataOffset, int dataLength, long casUnique, int options, Found out) {
         int hash = hash(key, keyOffset, keyLength);
         int stripe = lockStripe(hash);
         try {
             long old = find(hash, key, keyOffset, keyLength);
-            switch (mode) {
-                case ADD -> {
-                    if (old >= 0) {
-                        memory.set(BYTE, old + ACCESSED, (byte) 1); // memcached bumps on a failed add
-                        return NOT_STORED;
-                    }
-                }
-                case REPLACE, APPEND, PREPEND -> {
-                    if (old < 0) {
-                        return NOT_STORED;
-                    }
-                }
-                case CAS -> {
-                    if (old < 0) {
-                        return NOT_FOUND;
-                    }
-                    if (memory.get(LONG, old + CAS_ID) != casUnique) {
-                        return EXISTS;
-                    }
-                }
-                default -> {
-                }
+            int refused = refusal(mode, old, casUnique, options);
+            if (refused >= 0) {
+                return refused;
             }
             int oldLength = old < 0 ? 0 : memory.get(INT, old + LENGTH);
             long total = (mode == APPEND || mode == PREPEND) ? (long) oldLength + dataLength : dataLength;
@@ -276,15 +334,212 @@ public final class MemcachedStore {
             } else {
                 MemorySegment.copy(data, dataOffset, memory, value, dataLength);
             }
-            fill(item, hash, keyLength, flags, deadline, (int) total);
-            if (old >= 0) {
-                remove(old, hash);
+            return replace(old, item, hash, keyLength, flags, deadline, (int) total, casUnique, options, out);
+        } finally {
+            unlockStripe(stripe);
+        }
+    }
+
+    // ---- values that arrive in pieces ----
+
+    /**
+     * Sets aside a chunk for a value still arriving: the key is copied in now, the value by
+     * {@link #write} as its bytes come, and {@link #commit}
+     * or {@link #abandon} ends the reservation. The chunk is in neither the index nor an LRU list,
+     * so nothing evicts it. All reservations together hold at most {@link #inFlightLimit()} bytes,
+     * so clients that start values and stall cannot take over the whole region.
+     *
+     * @return the reservation, or -1 when no memory could be had (then, as for a failed set,
+     *     the caller answers out of memory)
+     */
+    public long reserve(MemorySegment key, long keyOffset, int keyLength, int valueLength) {
+        int size = HEADER + keyLength + valueLength;
+        int cls = classFor(size);
+        long chunk = chunkSize[cls];
+        if (inFlight.addAndGet(chunk) > inFlightLimit) {
+            inFlight.addAndGet(-chunk);
+            return -1;
+        }
+        long item = allocate(cls, -1, -1);
+        if (item < 0) {
+            inFlight.addAndGet(-chunk);
+            return -1;
+        }
+        MemorySegment.copy(key, keyOffset, memory, item + HEADER, keyLength);
+        memory.set(BYTE, item + KEY_LENGTH, (byte) keyLength);
+        memory.set(INT, item + LENGTH, valueLength);
+        return item;
+    }
+
+    /** Copies {@code length} bytes of a reserved value, {@code at} bytes into it. */
+    public void write(long reservation, int at, MemorySegment data, long offset, int length) {
+        MemorySegment.copy(data, offset, memory, valueAt(reservation) + at, length);
+    }
+
+    /**
+     * Stores a reserved value, now complete, by {@code mode}, as {@link #store} would; the
+     * reservation ends either way.
+     */
+    public int commit(int mode, long reservation, int flags, long deadline, long casUnique, int options, Found out) {
+        long item = reservation;
+        int keyLength = memory.get(BYTE, item + KEY_LENGTH) & 0xff;
+        int length = memory.get(INT, item + LENGTH);
+        int cls = memory.get(BYTE, item + CLASS);
+        inFlight.addAndGet(-chunkSize[cls]);
+        if (mode == APPEND || mode == PREPEND) {
+            // The stored item is old value plus new, of another size: made by store, from here.
+            int status = store(mode, memory, item + HEADER, keyLength, flags, deadline, memory, valueAt(item), length,
+                    casUnique, options, out);
+            freeChunk(cls, item);
+            return status;
+        }
+        int hash = hash(memory, item + HEADER, keyLength);
+        int stripe = lockStripe(hash);
+        try {
+            long old = find(hash, memory, item + HEADER, keyLength);
+            int refused = refusal(mode, old, casUnique, options);
+            if (refused >= 0) {
+                freeChunk(cls, item);
+                return refused;
             }
-            link(item, hash);
-            if (out != null) {
-                describe(item, out);
+            return replace(old, item, hash, keyLength, flags, deadline, length, casUnique, options, out);
+        } finally {
+            unlockStripe(stripe);
+        }
+    }
+
+    /**
+     * Puts a filled-in chunk in the place of {@code old} (or of nothing): header, index, LRU; a
+     * stale store keeps the old deadline. Holds the stripe.
+     */
+    private int replace(long old, long item, int hash, int keyLength, int flags, long deadline, int length,
+                        long casUnique, int options, Found out) {
+        int meta = metaOf(options, old, casUnique);
+        fill(item, hash, keyLength, flags, (meta & M_STALE) != 0 ? memory.get(LONG, old + EXPIRY) : deadline, length,
+                meta);
+        if (old >= 0) {
+            remove(old, hash);
+        }
+        link(item, hash);
+        if (out != null) {
+            describe(item, out);
+        }
+        return STORED;
+    }
+
+    /** Ends a reservation without storing it (a bad data chunk, a closed connection). */
+    public void abandon(long reservation) {
+        int cls = memory.get(BYTE, reservation + CLASS);
+        inFlight.addAndGet(-chunkSize[cls]);
+        freeChunk(cls, reservation);
+    }
+
+    /** The most that reservations may hold at once: half the region. */
+    public long inFlightLimit() {
+        return inFlightLimit;
+    }
+
+    /** The chunk an item of this key and value length takes. */
+    long chunkBytes(int keyLength, int valueLength) {
+        return chunkSize[classFor(HEADER + keyLength + valueLength)];
+    }
+
+    /** Bytes reservations hold now. */
+    public long inFlightBytes() {
+        return inFlight.get();
+    }
+
+    private void freeChunk(int cls, long chunk) {
+        lockClass(cls);
+        try {
+            memory.set(LONG, chunk + H_NEXT, free[cls]);
+            free[cls] = chunk;
+        } finally {
+            unlockClass(cls);
+        }
+    }
+
+    /** {@link #NOT_FOUND} without the item (-1), {@link #EXISTS} when a CAS unique is given and differs, else -1. */
+    private int absentOrChanged(long item, long casUnique) {
+        if (item < 0) {
+            return NOT_FOUND;
+        }
+        return casUnique != 0 && memory.get(LONG, item + CAS_ID) != casUnique ? EXISTS : -1;
+    }
+
+    /** Why {@code mode} may not store over {@code old} (-1: not there), or -1 when it may; holds the stripe. */
+    private int refusal(int mode, long old, long casUnique, int options) {
+        switch (mode) {
+            case ADD -> {
+                if (old >= 0) {
+                    memory.set(BYTE, old + ACCESSED, (byte) 1); // memcached bumps on a failed add
+                    return NOT_STORED;
+                }
             }
-            return STORED;
+            case REPLACE -> {
+                if (old < 0) {
+                    return NOT_STORED;
+                }
+            }
+            case APPEND, PREPEND -> {
+                if (old < 0) {
+                    return NOT_STORED;
+                }
+                if (casUnique != 0 && memory.get(LONG, old + CAS_ID) != casUnique) {
+                    return EXISTS; // ms's A and P modes with C
+                }
+            }
+            case CAS -> {
+                if (old < 0) {
+                    return NOT_FOUND;
+                }
+                long current = memory.get(LONG, old + CAS_ID);
+                if (current != casUnique && !((options & INVALIDATE) != 0 && casUnique < current)) {
+                    return EXISTS;
+                }
+            }
+            default -> {
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The META bits of an item stored with {@code options} over {@code old}. A stale store (ms
+     * with I and an older CAS) keeps the old item's token-sent mark, and its caller keeps its
+     * deadline, as memcached does.
+     */
+    private int metaOf(int options, long old, long casUnique) {
+        int meta = (options & BINARY_KEY) != 0 ? M_KEY_BINARY : 0;
+        if ((options & INVALIDATE) != 0 && old >= 0 && casUnique != 0 && casUnique < memory.get(LONG, old + CAS_ID)) {
+            meta |= M_STALE | (memory.get(BYTE, old + META) & M_TOKEN_SENT);
+        }
+        return meta;
+    }
+
+    /**
+     * md's I flag: marks the item stale and gives it a new CAS unique, so the next meta get wins
+     * the right to recache it; with {@code hasTtl}, its deadline becomes {@code deadline}.
+     *
+     * @return {@link #DELETED} (marked), {@link #EXISTS} (another CAS) or {@link #NOT_FOUND}
+     */
+    public int invalidate(MemorySegment key, long keyOffset, int keyLength, long casUnique, boolean hasTtl,
+                          long deadline) {
+        int hash = hash(key, keyOffset, keyLength);
+        int stripe = lockStripe(hash);
+        try {
+            long item = find(hash, key, keyOffset, keyLength);
+            int refused = absentOrChanged(item, casUnique);
+            if (refused >= 0) {
+                return refused;
+            }
+            byte meta = memory.get(BYTE, item + META);
+            memory.set(BYTE, item + META, (byte) ((meta | M_STALE) & ~M_TOKEN_SENT));
+            memory.set(LONG, item + CAS_ID, casCounter.incrementAndGet());
+            if (hasTtl) {
+                memory.set(LONG, item + EXPIRY, deadline);
+            }
+            return DELETED;
         } finally {
             unlockStripe(stripe);
         }
@@ -305,11 +560,9 @@ public final class MemcachedStore {
         int stripe = lockStripe(hash);
         try {
             long item = find(hash, key, keyOffset, keyLength);
-            if (item < 0) {
-                return NOT_FOUND;
-            }
-            if (casUnique != 0 && memory.get(LONG, item + CAS_ID) != casUnique) {
-                return EXISTS;
+            int refused = absentOrChanged(item, casUnique);
+            if (refused >= 0) {
+                return refused;
             }
             remove(item, hash);
             return DELETED;
@@ -346,12 +599,19 @@ public final class MemcachedStore {
      */
     public int arithmetic(MemorySegment key, long keyOffset, int keyLength, boolean increment, long delta,
                           MemorySegment dest, Found out) {
+        return arithmetic(key, keyOffset, keyLength, increment, delta, 0, dest, out);
+    }
+
+    /** {@link #arithmetic}, only if the item's CAS unique is {@code casUnique} (0: whatever it is), else {@link #EXISTS}. */
+    public int arithmetic(MemorySegment key, long keyOffset, int keyLength, boolean increment, long delta,
+                          long casUnique, MemorySegment dest, Found out) {
         int hash = hash(key, keyOffset, keyLength);
         int stripe = lockStripe(hash);
         try {
             long item = find(hash, key, keyOffset, keyLength);
-            if (item < 0) {
-                return NOT_FOUND;
+            int refused = absentOrChanged(item, casUnique);
+            if (refused >= 0) {
+                return refused;
             }
             int length = memory.get(INT, item + LENGTH);
             if (!Numbers.ok(memory, valueAt(item), length)) {
@@ -380,7 +640,8 @@ public final class MemcachedStore {
                 }
                 MemorySegment.copy(memory, item + HEADER, memory, fresh + HEADER, keyLength);
                 MemorySegment.copy(dest, 0, memory, fresh + HEADER + keyLength, digits);
-                fill(fresh, hash, keyLength, memory.get(INT, item + FLAGS), memory.get(LONG, item + EXPIRY), digits);
+                fill(fresh, hash, keyLength, memory.get(INT, item + FLAGS), memory.get(LONG, item + EXPIRY), digits,
+                        memory.get(BYTE, item + META) & M_KEY_BINARY);
                 remove(item, hash);
                 link(fresh, hash);
             }
@@ -422,6 +683,9 @@ public final class MemcachedStore {
     }
 
     private void describe(long item, Found out) {
+        byte meta = memory.get(BYTE, item + META);
+        out.stale = (meta & M_STALE) != 0;
+        out.binaryKey = (meta & M_KEY_BINARY) != 0;
         out.flags = memory.get(INT, item + FLAGS);
         out.cas = memory.get(LONG, item + CAS_ID);
         out.length = memory.get(INT, item + LENGTH);
@@ -437,6 +701,15 @@ public final class MemcachedStore {
         /** ms since the epoch; 0 = never. */
         public long deadline;
         public int itemClass;
+        /** Marked stale by md's I flag (or a stale ms). */
+        public boolean stale;
+        /** Its key was sent in base64 (the b flag) when stored. */
+        public boolean binaryKey;
+        // Set by the meta get only: the item before this call, and whether this caller won the recache token.
+        public boolean fetched;
+        public long lastAccess;
+        public boolean tokenSent;
+        public boolean won;
 
         /** An empty holder, reused for every lookup of one thread. */
         public Found() {
@@ -474,10 +747,13 @@ public final class MemcachedStore {
         return at <= now && memory.get(LONG, item + STORED_AT) < at;
     }
 
-    private void fill(long item, int hash, int keyLength, int flags, long deadline, int length) {
+    private void fill(long item, int hash, int keyLength, int flags, long deadline, int length, int meta) {
+        long now = clock.getAsLong();
         memory.set(LONG, item + CAS_ID, casCounter.incrementAndGet());
         memory.set(LONG, item + EXPIRY, deadline);
-        memory.set(LONG, item + STORED_AT, clock.getAsLong());
+        memory.set(LONG, item + STORED_AT, now);
+        memory.set(LONG, item + LAST_ACCESS, now);
+        memory.set(BYTE, item + META, (byte) meta);
         memory.set(INT, item + FLAGS, flags);
         memory.set(INT, item + LENGTH, length);
         memory.set(INT, item + HASH, hash);

@@ -30,8 +30,8 @@ class MemcachedAllocationTest {
             + "incr counter 3\r\n"
             + "delete key:0001\r\n"
             + "ms key:0002 2 T0 F1\r\nhi\r\n"
-            + "mg key:0002 v f k s t\r\n"
-            + "md key:0002 q\r\n"
+            + "mg key:0002 v f k s t h l\r\n"
+            + "md a2V5OjAwMDI= b q\r\n"
             + "mn\r\n").getBytes(StandardCharsets.US_ASCII);
 
     @Test
@@ -62,7 +62,7 @@ class MemcachedAllocationTest {
             for (int i = 0; i < n; i++) {
                 counter[0] += 3;
                 String expect = "STORED\r\nVALUE key:0001 5 10\r\n0123456789\r\nEND\r\n" + counter[0] + "\r\nDELETED\r\n"
-                        + "HD\r\nVA 2 f1 kkey:0002 s2 t-1\r\nhi\r\nMN\r\n";
+                        + "HD\r\nVA 2 f1 kkey:0002 s2 t-1 h0 l0\r\nhi\r\nMN\r\n";
                 out.rewind();
                 String got = exchange(client, out, in, expect.length());
                 if (!got.equals(expect)) {

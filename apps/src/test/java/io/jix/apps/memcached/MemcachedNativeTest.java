@@ -10,6 +10,7 @@ import io.jix.testkit.TestNetwork;
 import io.jix.testnet.TestNet;
 import java.net.InetAddress;
 import java.time.Duration;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,8 +20,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The memcached app on the native dataplane, over AF_XDP and AF_PACKET ({@code ./jix serve memcached
  * --backend xdp|packet --interface jix0 --address 198.18.0.1/24}), against clients in the peer namespace: the
- * real {@code memccapable}, and 1 MiB values through the kernel's TCP. Root only; skipped with the
- * reason otherwise, failed under CI=true.
+ * real {@code memccapable}, 1 MiB values through the kernel's TCP, and (on xdp) spymemcached in a
+ * child JVM. Root only; skipped with the reason otherwise, failed under CI=true.
  */
 class MemcachedNativeTest {
 
@@ -92,5 +93,17 @@ class MemcachedNativeTest {
                 "assert f.readline() == b'END\\r\\n'",
                 "print(ok)"));
         assertThat(out.strip()).isEqualTo("4");
+    }
+
+    /** {@link SpymemcachedWorkout}, the spymemcached test of the kernel backend, from a JVM in the peer namespace. */
+    @Test
+    void spymemcachedOverXdp() throws Exception {
+        serve(BackendKind.XDP);
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        String out = TestNet.execInPeer(Duration.ofSeconds(120), java, "-cp", System.getProperty("java.class.path"),
+                SpymemcachedWorkout.class.getName(), address(BackendKind.XDP),
+                Integer.toString(MemcachedServer.DEFAULT_PORT));
+        assertThat(out).as(out).contains("spymemcached workout passed");
+        assertThat(dataplane.counter(Counter.APP_EXCEPTIONS)).isZero();
     }
 }

@@ -1,12 +1,13 @@
 package io.jix.apps.memcached;
 
+import static io.jix.apps.memcached.TextClient.line;
+import static io.jix.apps.memcached.TextClient.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.Dataplane;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -26,48 +27,22 @@ class MemcachedServerTest {
     private static final int IDLE_CONNECTIONS = 10_000;
 
     private static Dataplane dataplane;
+    private static MemcachedStore store;
     private static int port;
 
     @BeforeAll
     static void start() {
         io.jix.sys.Limits.raiseOpenFileLimit();
         MemcachedServer.Config config = new MemcachedServer.Config(64, IDLE_CONNECTIONS + 100, 1 << 20);
+        store = new MemcachedStore(config.memoryMegabytes() << 20, config.itemLimit(), System::currentTimeMillis);
         dataplane = Dataplane.builder().threads(2).tcpPorts(0).name("memcached-test")
-                .start(MemcachedServer.application(config));
+                .start(MemcachedServer.application(config, store, System::currentTimeMillis));
         port = dataplane.tcpPorts()[0];
     }
 
     @AfterAll
     static void stop() {
         dataplane.close();
-    }
-
-    private static Socket connect() throws IOException {
-        Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-        s.setSoTimeout(10_000);
-        s.setTcpNoDelay(true);
-        return s;
-    }
-
-    private static void send(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
-        s.getOutputStream().flush();
-    }
-
-    private static String line(Socket s) throws IOException {
-        InputStream in = s.getInputStream();
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < 4096; i++) {
-            int c = in.read();
-            if (c < 0) {
-                return b.length() == 0 ? null : b.toString();
-            }
-            b.append((char) c);
-            if (c == '\n') {
-                return b.toString();
-            }
-        }
-        throw new AssertionError("no end of line in " + b);
     }
 
     @Test
@@ -91,7 +66,7 @@ class MemcachedServerTest {
 
     @Test
     void garbageAndOversizedInputGetMemcachedsErrorsAndTheConnectionGoesOn() throws Exception {
-        try (Socket s = connect()) {
+        try (Socket s = TextClient.connect(port)) {
             send(s, "garbage in\r\n");
             assertThat(line(s)).isEqualTo("ERROR\r\n");
             send(s, "\r\n");
@@ -135,6 +110,12 @@ class MemcachedServerTest {
             assertThat(line(s)).startsWith("VERSION ");
 
             // A line with no end: refused and closed, not buffered forever.
+            try (Socket binary = TextClient.connect(port)) {
+                binary.getOutputStream().write(new byte[] {(byte) 0x80, 0x0b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                        0, 0, 0, 0, 0, 0, 0, 0}); // a binary-protocol version request
+                assertThat(line(binary)).isEqualTo("CLIENT_ERROR binary protocol not supported; use the text protocol\r\n");
+                assertThat(line(binary)).isNull();
+            }
             send(s, "z".repeat(5000));
             assertThat(line(s)).isEqualTo("CLIENT_ERROR line too long\r\n");
             assertThat(line(s)).isNull();
@@ -148,7 +129,7 @@ class MemcachedServerTest {
         int keys = 6; // 6 MiB of replies through a ring of about 1 MiB
         Random r = new Random(11);
         byte[][] values = new byte[keys][size];
-        try (Socket s = connect()) {
+        try (Socket s = TextClient.connect(port)) {
             StringBuilder get = new StringBuilder("get");
             for (int i = 0; i < keys; i++) {
                 r.nextBytes(values[i]);
@@ -186,7 +167,7 @@ class MemcachedServerTest {
 
     @Test
     void aClientThatSendsHalfACommandAndStallsHoldsUpNobodyElse() throws Exception {
-        try (Socket staller = connect(); Socket other = connect()) {
+        try (Socket staller = TextClient.connect(port); Socket other = TextClient.connect(port)) {
             send(staller, "set stall 0 0 100\r\n" + "x".repeat(40)); // value incomplete
             send(staller, "get sta"); // not even the line ends... inside the value: harmless
             for (int i = 0; i < 100; i++) {
@@ -202,6 +183,99 @@ class MemcachedServerTest {
             assertThat(line(staller)).isEqualTo("VALUE stall 0 100\r\n");
             assertThat(line(staller)).isEqualTo("x".repeat(40) + "get sta" + "y".repeat(53) + "\r\n");
             assertThat(line(staller)).isEqualTo("END\r\n");
+        }
+    }
+
+    /** Sends the pieces one by one, pausing between them so the server sees each on its own. */
+    private static void trickle(Socket s, String... pieces) throws IOException, InterruptedException {
+        for (String piece : pieces) {
+            send(s, piece);
+            Thread.sleep(30);
+        }
+    }
+
+    @Test
+    void largeValuesArrivingInPiecesAreStoredAsTheyCome() throws Exception {
+        String big = "v".repeat(20_000) + "\r\n" + "w".repeat(20_000); // over SMALL_COMMAND: streamed
+        String half = big.substring(0, 15_000);
+        String rest = big.substring(15_000);
+        try (Socket s = TextClient.connect(port)) {
+            trickle(s, "set piece 3 0 " + big.length() + "\r\n" + half, rest + "\r", "\n");
+            assertThat(line(s)).isEqualTo("STORED\r\n");
+            send(s, "get piece\r\n");
+            assertThat(line(s)).isEqualTo("VALUE piece 3 " + big.length() + "\r\n");
+            assertThat(new String(s.getInputStream().readNBytes(big.length() + 2), StandardCharsets.ISO_8859_1))
+                    .isEqualTo(big + "\r\n");
+            assertThat(line(s)).isEqualTo("END\r\n");
+
+            // ms keeps its line for the reply's return flags; append, cas and add decide when the value is in.
+            trickle(s, "ms mpiece " + big.length() + " k O77 F9 T0\r\n" + half, rest + "\r\n");
+            assertThat(line(s)).isEqualTo("HD kmpiece O77\r\n");
+            trickle(s, "append mpiece 0 0 " + big.length() + "\r\n" + half, rest + "\r\n");
+            assertThat(line(s)).isEqualTo("STORED\r\n");
+            send(s, "mg mpiece s f\r\n");
+            assertThat(line(s)).isEqualTo("HD s" + 2 * big.length() + " f9\r\n");
+            trickle(s, "cas mpiece 0 0 " + big.length() + " 1\r\n" + half, rest + "\r\n");
+            assertThat(line(s)).isEqualTo("EXISTS\r\n");
+            trickle(s, "add mpiece 0 0 " + big.length() + " noreply\r\n" + half, rest + "\r\nmn\r\n");
+            assertThat(line(s)).isEqualTo("MN\r\n");
+            // A data block that does not end in CRLF: memcached's error, the old value stays.
+            trickle(s, "set piece 0 0 " + big.length() + "\r\n" + half, rest + "xy");
+            assertThat(line(s)).isEqualTo("CLIENT_ERROR bad data chunk\r\n");
+            send(s, "mg piece s\r\n");
+            assertThat(line(s)).isEqualTo("HD s" + big.length() + "\r\n");
+            // A client that leaves in the middle of a value gives its reservation back.
+            try (Socket leaver = TextClient.connect(port)) {
+                trickle(leaver, "set gone 0 0 " + big.length() + "\r\n" + half);
+                assertThat(store.inFlightBytes()).isPositive();
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (store.inFlightBytes() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(store.inFlightBytes()).isZero();
+    }
+
+    @Test
+    void aMultiGetLineLongerThanTheStagingBufferIsServedInParts() throws Exception {
+        int keys = 12_000; // about 100 KiB of keys
+        StringBuilder line = new StringBuilder("gets");
+        StringBuilder expected = new StringBuilder();
+        try (Socket s = TextClient.connect(port)) {
+            StringBuilder sets = new StringBuilder();
+            for (int i = 0; i < keys; i++) {
+                String key = "many:" + i;
+                line.append(' ').append(key);
+                if (i % 500 == 7) {
+                    sets.append("set ").append(key).append(" 0 0 ").append(Integer.toString(i).length()).append(" noreply\r\n")
+                            .append(i).append("\r\n");
+                    expected.append("VALUE ").append(key).append(" 0 ").append(Integer.toString(i).length()).append(" CAS\r\n")
+                            .append(i).append("\r\n");
+                }
+            }
+            send(s, sets + "mn\r\n");
+            assertThat(line(s)).isEqualTo("MN\r\n");
+            expected.append("END\r\n");
+            String request = line + "\r\n";
+            for (int round = 0; round < 2; round++) {
+                if (round == 0) {
+                    send(s, request);
+                } else { // in pieces that end mid-key
+                    for (int at = 0; at < request.length(); at += 7_001) {
+                        trickle(s, request.substring(at, Math.min(request.length(), at + 7_001)));
+                    }
+                }
+                StringBuilder got = new StringBuilder();
+                for (String l = line(s); !l.equals("END\r\n"); l = line(s)) {
+                    got.append(l.replaceAll("^(VALUE \\S+ \\d+ \\d+) \\d+\r\n$", "$1 CAS\r\n"));
+                }
+                assertThat(got.append("END\r\n").toString()).isEqualTo(expected.toString());
+            }
+            // A key over 250 bytes inside a long line: memcached's error, the rest of the line dropped.
+            send(s, "get " + "a ".repeat(10_000) + "k".repeat(300) + " b".repeat(10_000) + "\r\nmn\r\n");
+            assertThat(line(s)).isEqualTo("CLIENT_ERROR bad command line format\r\n");
+            assertThat(line(s)).isEqualTo("MN\r\n");
         }
     }
 
@@ -236,7 +310,7 @@ class MemcachedServerTest {
             assertThat(ready).as("the clients connected").isEqualTo("ready\n");
             awaitCounterAtLeast(Counter.OPEN_CONNECTIONS, before + IDLE_CONNECTIONS);
             long started = System.nanoTime();
-            try (Socket s = connect()) {
+            try (Socket s = TextClient.connect(port)) {
                 send(s, "set busy 0 0 3\r\nyes\r\nget busy\r\nstats\r\n");
                 assertThat(line(s)).isEqualTo("STORED\r\n");
                 assertThat(line(s)).isEqualTo("VALUE busy 0 3\r\n");

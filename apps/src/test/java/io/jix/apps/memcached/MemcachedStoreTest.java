@@ -68,6 +68,9 @@ class MemcachedStoreTest {
                     long exptime = r.nextInt(4) == 0 ? r.nextInt(5) - 1 : 0; // 0 never, -1 dead, 1-3 s
                     long deadline = store.deadline(exptime);
                     long cas = e != null && r.nextBoolean() ? e.cas : r.nextInt(1000);
+                    if ((mode == MemcachedStore.APPEND || mode == MemcachedStore.PREPEND) && r.nextInt(3) != 0) {
+                        cas = 0; // mostly plain appends; some with a CAS to compare
+                    }
                     int status = store.store(mode, k, 0, klen, flags, deadline, seg(value), 0, value.length, cas);
                     int expect;
                     Entry next = null;
@@ -87,6 +90,8 @@ class MemcachedStoreTest {
                         case MemcachedStore.APPEND, MemcachedStore.PREPEND -> {
                             if (e == null) {
                                 expect = MemcachedStore.NOT_STORED;
+                            } else if (cas != 0 && cas != e.cas) {
+                                expect = MemcachedStore.EXISTS; // a CAS given to append/prepend is compared (ms)
                             } else if (e.value.length + value.length > 4096) {
                                 expect = MemcachedStore.TOO_LARGE;
                             } else {
