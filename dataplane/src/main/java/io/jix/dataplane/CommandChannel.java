@@ -122,7 +122,7 @@ final class CommandChannel implements AutoCloseable {
     private void serve() {
         try {
             while (!closed) {
-                selector.select(this::ready, DEADLINE.toMillis() / 4);
+                selector.select(this::ready, Math.max(10, deadlineNanos / 4_000_000));
                 expire(System.nanoTime());
             }
         } catch (IOException | RuntimeException e) {
