@@ -148,7 +148,7 @@ final class StatsCommand implements Callable<Integer> {
         long up = Math.max(0, System.currentTimeMillis() - s.startMillis()) / 1000;
         out.printf("%s  pid %d  up %dh%02dm%02ds  %d elastic thread(s), %d running  %d flow group(s)  %s%n",
                 s.name(), s.pid(), up / 3600, up / 60 % 60, up % 60, s.threads(), running, s.groups(), f.path());
-        out.printf("rates %s; events, conns: now%n", over);
+        out.printf("rates %s; events: so far, conns: open now%n", over);
         out.printf("%-6s %12s %-8s %11s %11s %11s %6s %8s %6s %7s %9s %7s %7s  %s%n", "thread", "events", "state",
                 "rx frames/s", "tx frames/s", "events/s", "batch", "loop µs", "idle%", "queue", "delay µs", "conns",
                 "drops", "flow groups");
@@ -187,10 +187,15 @@ final class StatsCommand implements Callable<Integer> {
     private static void row(PrintWriter out, String thread, long events, String state, StatsInterval.Load l,
                             String groups) {
         out.printf("%-6s %12d %-8s %11s %11s %11s %6s %8s %6s %7s %9s %7d %7d  %s%n", thread, events, state,
-                number(l.rxFramesPerSecond(), 0), number(l.txFramesPerSecond(), 0), number(l.eventsPerSecond(), 0),
+                rate(l.rxFramesPerSecond()), rate(l.txFramesPerSecond()), rate(l.eventsPerSecond()),
                 number(l.meanBatch(), 2), number(l.loopNanos() / 1000, 1), number(100 * l.idleFraction(), 1),
                 number(l.queueLength(), 2), number(l.queueingDelayNanos() / 1000, 1), l.openConnections(), l.drops(),
                 groups);
+    }
+
+    /** A rate with as many decimals as a small one needs. */
+    static String rate(double v) {
+        return number(v, v == 0 || v >= 1000 ? 0 : v >= 10 ? 1 : 2);
     }
 
     /** {@code v} with {@code decimals} decimals; "-" when undefined, "inf" when infinite. */
