@@ -57,6 +57,11 @@ public final class StatsInterval {
                        double eventsPerSecond, long batches, double meanBatch, double loopNanos, double idleFraction,
                        double queueLength, double arrivalsPerSecond, double queueingDelayNanos, long drops,
                        long openConnections) {
+
+        /** Busy time ÷ (busy + idle time): {@code 1 - idleFraction}. */
+        public double busyFraction() {
+            return 1 - idleFraction;
+        }
     }
 
     /** The earlier snapshot. */

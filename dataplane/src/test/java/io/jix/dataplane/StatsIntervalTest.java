@@ -64,6 +64,7 @@ class StatsIntervalTest {
                 Counter.BUSY_NANOS, 750_005_000L, Counter.EVENTS, 4_010L, Counter.BATCHES, 505L));
         StatsInterval.Load load = b.since(a).total();
         assertThat(load.idleFraction()).isEqualTo(0.25);
+        assertThat(load.busyFraction()).isEqualTo(0.75);
         assertThat(load.batches()).isEqualTo(500);
         assertThat(load.meanBatch()).isEqualTo(8.0);
         assertThat(load.eventsPerSecond()).isEqualTo(4_000.0);
