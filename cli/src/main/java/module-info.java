@@ -8,5 +8,6 @@ module jix.cli {
     requires jix.control;
     requires jix.sys;
     requires info.picocli;
+    requires jdk.httpserver; // the Prometheus endpoint (--metrics-port, stats --serve-metrics)
     opens io.jix.cli to info.picocli;
 }

@@ -7,7 +7,11 @@ import io.jix.apps.sockperf.SockperfServer;
 import io.jix.dataplane.BackendKind;
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.Dataplane;
+import io.jix.dataplane.StatsFile;
 import io.jix.sys.Limits;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -141,8 +145,18 @@ final class ServeCommand implements Runnable {
             builder.queues(o.queues);
         }
         Dataplane dataplane = builder.start(app);
+        MetricsEndpoint metrics;
+        try {
+            metrics = metrics(dataplane, o);
+        } catch (IOException | RuntimeException e) {
+            dataplane.close();
+            throw new IllegalArgumentException("--metrics-port " + o.metricsPort + ": " + e.getMessage(), e);
+        }
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
+            if (metrics != null) {
+                metrics.close();
+            }
             dataplane.close();
             done.countDown();
         }, "jix-shutdown");
@@ -150,6 +164,8 @@ final class ServeCommand implements Runnable {
         System.out.printf("jix: %s serving on %s:%d (%s), %s backend, %d elastic thread(s), idle %s%n",
                 name, o.ip().getHostAddress(), dataplane.tcpPorts()[0], udp ? "tcp+udp" : "tcp", o.backend.name().toLowerCase(),
                 dataplane.threadCount(), o.idle.name().toLowerCase());
+        System.out.printf("jix: commands: ./jix ctl %d help%s%n", ProcessHandle.current().pid(),
+                metrics != null ? "; metrics at " + metrics.url() : "");
         System.out.printf("jix: counters in %s (./jix stats); Ctrl-C stops%n", dataplane.statsPath());
         System.out.flush();
         boolean finished = o.durationSeconds != null
@@ -160,9 +176,26 @@ final class ServeCommand implements Runnable {
                     o.durationSeconds, dataplane.counter(Counter.EVENTS), dataplane.counter(Counter.ACCEPTS),
                     dataplane.counter(Counter.APP_EXCEPTIONS));
             Runtime.getRuntime().removeShutdownHook(hook);
+            if (metrics != null) {
+                metrics.close();
+            }
             dataplane.close();
         }
         return 0;
+    }
+
+    /** The metrics endpoint {@code --metrics-port} asks for (null: none), reading the stats file as any process would. */
+    private static MetricsEndpoint metrics(Dataplane dataplane, ServeOptions o) throws IOException {
+        if (o.metricsPort == 0) {
+            return null;
+        }
+        if (o.metricsPort < 0 || o.metricsPort > 65_535) {
+            throw new IllegalArgumentException("a port 1..65535, or 0 for none");
+        }
+        StatsFile stats = StatsFile.open(dataplane.statsPath());
+        // The mapping stays valid after the dataplane deletes its file; it goes with the process.
+        return MetricsEndpoint.start(InetAddress.ofLiteral(o.metricsAddress), o.metricsPort,
+                () -> List.of(stats.snapshot()));
     }
 
     private static boolean awaitForever(CountDownLatch done) throws InterruptedException {

@@ -83,4 +83,25 @@ public enum Counter {
     public String label() {
         return label;
     }
+
+    /** Whether this is a gauge (a level that goes up and down) rather than a count that only grows. */
+    public boolean gauge() {
+        return this == OPEN_CONNECTIONS;
+    }
+
+    /**
+     * Whether this counts work lost or refused for a reason (a drop, a refusal, a contained
+     * failure): {@code ./jix stats} adds these up as "drops" and lists them by reason.
+     */
+    public boolean dropReason() {
+        return switch (this) {
+            case UDP_DROPS, RX_POOL_EMPTY, TABLE_FULL, ACCEPT_ERRORS, NIC_DROPS, BAD_HANDLES, APP_EXCEPTIONS -> true;
+            default -> name().contains("DROP");
+        };
+    }
+
+    /** The name in metrics: lower case, e.g. {@code nic_rx_frames}. */
+    public String metricName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
 }

@@ -42,6 +42,9 @@ public final class Dataplane implements AutoCloseable {
     private final int[] udpPorts;
     private final AutoCloseable port;
     private boolean closed;
+    // Observability: the command channel (./jix ctl); null if its socket could not be made.
+    private CommandChannel channel;
+    private Commands commands;
 
     private Dataplane(List<ElasticThread> threads, ExecutorService background, StatsFile stats, int[] tcpPorts,
                       int[] udpPorts, AutoCloseable port) {
@@ -93,6 +96,11 @@ public final class Dataplane implements AutoCloseable {
         return stats.path();
     }
 
+    /** The commands this dataplane answers on its command channel ({@code ./jix ctl}); register more here. */
+    public Commands commands() {
+        return commands;
+    }
+
     /** Stops the elastic threads, waits for them, and releases everything. Idempotent. */
     @Override
     public synchronized void close() {
@@ -100,6 +108,9 @@ public final class Dataplane implements AutoCloseable {
             return;
         }
         closed = true;
+        if (channel != null) {
+            channel.close(); // first: no command runs against stopping threads
+        }
         threads.forEach(ElasticThread::stop);
         for (ElasticThread t : threads) {
             try {
@@ -384,7 +395,10 @@ public final class Dataplane implements AutoCloseable {
                 }
                 throw new IllegalStateException("dataplane failed to start: " + cause, cause);
             }
-            return new Dataplane(List.copyOf(started), background, stats, tcp, udp, port);
+            Dataplane dataplane = new Dataplane(List.copyOf(started), background, stats, tcp, udp, port);
+            dataplane.commands = Commands.of(stats);
+            dataplane.channel = CommandChannel.open(stats, dataplane.commands, "jix-" + name + "-commands");
+            return dataplane;
         }
 
         /** Port 0 on a native backend: the address is the dataplane's alone, so any port is free; take one above 49151. */
