@@ -10,5 +10,6 @@ module jix.cli {
     requires info.picocli;
     requires java.desktop;    // PNG plots (java.awt, headless)
     requires java.management; // thread CPU time in benchmarks
+    requires jdk.httpserver; // the Prometheus endpoint (--metrics-port, stats --serve-metrics)
     opens io.jix.cli to info.picocli;
 }

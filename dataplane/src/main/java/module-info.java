@@ -7,5 +7,6 @@ module jix.dataplane {
     requires jix.sys;
     requires transitive jix.nic;
     requires jix.stack;
+    requires jdk.net; // SO_PEERCRED: who is on the other end of the command channel
     exports io.jix.dataplane;
 }

@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 /** {@code ./jix}: serve applications on the dataplane, read its counters, manage the test network. */
 @Command(name = "jix", mixinStandardHelpOptions = true, version = "jix 0.1.0",
         description = "The IX protected dataplane operating system, in Java.",
-        subcommands = {ServeCommand.class, StatsCommand.class, TestnetCommand.class, NicCommand.class,
-                BenchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, StatsCommand.class, CtlCommand.class, TestnetCommand.class,
+                NicCommand.class, BenchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -22,9 +22,11 @@ public final class Main implements Runnable {
 
     /** The configured command line, for tests. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main())
+        CommandLine cl = new CommandLine(new Main())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler(Main::explain);
+        cl.getSubcommands().get("ctl").setStopAtPositional(true); // a command's own arguments may start with '-'
+        return cl;
     }
 
     /** Expected failures (bad address, port in use, no privileges) get one line, not a stack trace. */

@@ -9,7 +9,11 @@ import io.jix.dataplane.Counter;
 import io.jix.control.ElasticControl;
 import io.jix.control.IxcpPolicy;
 import io.jix.dataplane.Dataplane;
+import io.jix.dataplane.StatsFile;
 import io.jix.sys.Limits;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -151,8 +155,21 @@ final class ServeCommand implements Runnable {
         Dataplane dataplane = builder.start(app);
         ElasticControl control = cores == null || cores[0] == cores[1] ? null
                 : ElasticControl.start(dataplane, new IxcpPolicy(o.slaMicros * 1_000), CONTROL_INTERVAL, null);
+        MetricsEndpoint metrics;
+        try {
+            metrics = metrics(dataplane, o);
+        } catch (IOException | RuntimeException e) {
+            if (control != null) {
+                control.close();
+            }
+            dataplane.close();
+            throw new IllegalArgumentException("--metrics-port " + o.metricsPort + ": " + e.getMessage(), e);
+        }
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
+            if (metrics != null) {
+                metrics.close();
+            }
             if (control != null) {
                 control.close();
             }
@@ -164,6 +181,8 @@ final class ServeCommand implements Runnable {
                 name, o.ip().getHostAddress(), dataplane.tcpPorts()[0], udp ? "tcp+udp" : "tcp", o.backend.name().toLowerCase(),
                 dataplane.threadCount(), control == null ? "" : " (elastic from " + dataplane.minThreads()
                         + ", SLA " + o.slaMicros + " us)", dataplane.groupCount(), o.idle.name().toLowerCase());
+        System.out.printf("jix: commands: ./jix ctl %d help%s%n", ProcessHandle.current().pid(),
+                metrics != null ? "; metrics at " + metrics.url() : "");
         System.out.printf("jix: counters in %s (./jix stats); Ctrl-C stops%n", dataplane.statsPath());
         System.out.flush();
         boolean finished = o.durationSeconds != null
@@ -174,6 +193,9 @@ final class ServeCommand implements Runnable {
                     o.durationSeconds, dataplane.counter(Counter.EVENTS), dataplane.counter(Counter.ACCEPTS),
                     dataplane.counter(Counter.APP_EXCEPTIONS));
             Runtime.getRuntime().removeShutdownHook(hook);
+            if (metrics != null) {
+                metrics.close();
+            }
             if (control != null) {
                 control.close();
             }
@@ -184,6 +206,20 @@ final class ServeCommand implements Runnable {
 
     /** How often the control plane samples the load and decides. */
     private static final java.time.Duration CONTROL_INTERVAL = java.time.Duration.ofMillis(50);
+
+    /** The metrics endpoint {@code --metrics-port} asks for (null: none), reading the stats file as any process would. */
+    private static MetricsEndpoint metrics(Dataplane dataplane, ServeOptions o) throws IOException {
+        if (o.metricsPort == 0) {
+            return null;
+        }
+        if (o.metricsPort < 0 || o.metricsPort > 65_535) {
+            throw new IllegalArgumentException("a port 1..65535, or 0 for none");
+        }
+        StatsFile stats = StatsFile.open(dataplane.statsPath());
+        // The mapping stays valid after the dataplane deletes its file; it goes with the process.
+        return MetricsEndpoint.start(InetAddress.ofLiteral(o.metricsAddress), o.metricsPort,
+                () -> List.of(stats.snapshot()));
+    }
 
     private static boolean awaitForever(CountDownLatch done) throws InterruptedException {
         done.await();

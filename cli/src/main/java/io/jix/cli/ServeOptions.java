@@ -71,6 +71,15 @@ final class ServeOptions {
             description = "Stop by itself after this many seconds (default: run until interrupted).")
     Long durationSeconds;
 
+    @Option(names = "--metrics-port", defaultValue = "0", paramLabel = "PORT",
+            description = "Serve the counters at http://ADDRESS:PORT/metrics in Prometheus' text format, from a "
+                    + "background thread (default: ${DEFAULT-VALUE}, off).")
+    int metricsPort;
+
+    @Option(names = "--metrics-address", defaultValue = "127.0.0.1", paramLabel = "IP",
+            description = "Address the metrics endpoint listens on (default: ${DEFAULT-VALUE}).")
+    String metricsAddress;
+
     /** {@code --cores MIN:MAX} as {min, max}, or null without it. */
     int[] coreRange() {
         if (cores == null) {

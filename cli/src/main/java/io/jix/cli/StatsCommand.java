@@ -2,39 +2,58 @@ package io.jix.cli;
 
 import io.jix.dataplane.Counter;
 import io.jix.dataplane.StatsFile;
+import io.jix.dataplane.StatsInterval;
+import io.jix.dataplane.StatsSnapshot;
+import io.jix.dataplane.StatsText;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code ./jix stats}: the counters of running dataplanes, read from their stats files. */
+/**
+ * {@code ./jix stats}: the load of running dataplanes, per elastic thread and in total, read from
+ * their stats files while they run — rates since the start, or with {@code --watch} over each
+ * interval — and their topology; {@code --all} adds every raw counter, {@code --serve-metrics}
+ * serves them to Prometheus instead.
+ */
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = "Show the per-thread counters of running dataplanes (read while they run).")
+        description = {"Show the load of running dataplanes per elastic thread (read while they run): packets, events,"
+                + " batch sizes, loop time, idle share, queue length and queueing delay (Little's law), connections,"
+                + " drops, and which thread owns which flow groups.",
+                "TARGET: a process id, a dataplane name or a stats file (default: every running dataplane)."})
 final class StatsCommand implements Callable<Integer> {
 
-    @Option(names = {"-w", "--watch"}, description = "Refresh until interrupted, with rates per second.")
+    @Option(names = {"-w", "--watch"}, description = "Refresh until interrupted, with rates over each interval.")
     boolean watch;
 
-    @Option(names = "--interval", defaultValue = "1", paramLabel = "SECONDS",
-            description = "Refresh interval with --watch (default: ${DEFAULT-VALUE}).")
-    double interval;
+    @Option(names = "--interval", defaultValue = "1000", paramLabel = "MS",
+            description = "Refresh interval with --watch, in milliseconds (default: ${DEFAULT-VALUE}).")
+    long intervalMillis;
 
-    @Option(names = "--count", paramLabel = "N", description = "With --watch, stop after N refreshes.")
+    @Option(names = "--count", paramLabel = "N",
+            description = "With --watch, stop after N refreshes; with --serve-metrics, after N intervals.")
     Integer count;
 
-    @Option(names = "--all", description = "Print every counter, not just the summary columns.")
+    @Option(names = "--all", description = "Also print every raw counter of every thread.")
     boolean all;
 
-    @Parameters(arity = "0..1", paramLabel = "FILE",
-            description = "A stats file (default: every running dataplane's, in " + "/dev/shm/jix).")
-    Path file;
+    @Option(names = "--serve-metrics", paramLabel = "PORT",
+            description = "Serve the dataplanes' counters at http://ADDRESS:PORT/metrics (Prometheus) until interrupted.")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-address", defaultValue = "127.0.0.1", paramLabel = "IP",
+            description = "Address for --serve-metrics (default: ${DEFAULT-VALUE}).")
+    String metricsAddress;
+
+    @Parameters(arity = "0..1", paramLabel = "TARGET", description = "PID, NAME or stats FILE.")
+    String target;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -42,27 +61,47 @@ final class StatsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        List<StatsFile> files = open();
-        if (files.isEmpty()) {
-            out.println("jix: no running dataplane (no stats files in " + StatsFile.directory() + ")");
-            return 1;
+        PrintWriter err = spec.commandLine().getErr();
+        if (intervalMillis < 10) {
+            throw new IllegalArgumentException("--interval: at least 10 ms");
         }
+        if (metricsPort != null) {
+            return serveMetrics(out, err);
+        }
+        List<StatsFile> files = new ArrayList<>(Dataplanes.select(target));
         try {
             if (!watch) {
-                files.forEach(f -> print(out, f, null, 0));
+                for (StatsFile f : files) {
+                    StatsSnapshot s = f.snapshot();
+                    print(out, f, s.sinceStart(), "since start");
+                }
                 return 0;
             }
-            long[][][] previous = new long[files.size()][][];
-            long last = System.nanoTime();
+            boolean terminal = System.console() != null && System.console().isTerminal();
+            Map<StatsFile, StatsSnapshot> previous = new HashMap<>();
+            for (StatsFile f : files) {
+                previous.put(f, f.snapshot());
+            }
             for (int round = 0; count == null || round < count; round++) {
-                Thread.sleep((long) (interval * 1000));
-                long now = System.nanoTime();
-                out.print("\033[H\033[2J");
-                for (int i = 0; i < files.size(); i++) {
-                    previous[i] = print(out, files.get(i), previous[i], (now - last) / 1e9);
+                Thread.sleep(intervalMillis);
+                if (terminal) {
+                    out.print("\033[H\033[2J");
                 }
-                last = now;
+                for (StatsFile f : List.copyOf(files)) {
+                    if (!Dataplanes.alive(f)) {
+                        out.printf("%s  pid %d  exited%n%n", f.name(), f.pid());
+                        files.remove(f);
+                        f.close();
+                        continue;
+                    }
+                    StatsSnapshot now = f.snapshot();
+                    StatsInterval interval = now.since(previous.put(f, now));
+                    print(out, f, interval, String.format("over the last %.2f s", interval.seconds()));
+                }
                 out.flush();
+                if (files.isEmpty()) {
+                    return 0;
+                }
             }
             return 0;
         } finally {
@@ -70,85 +109,103 @@ final class StatsCommand implements Callable<Integer> {
         }
     }
 
-    private List<StatsFile> open() throws IOException {
-        List<StatsFile> result = new ArrayList<>();
-        if (file != null) {
-            try {
-                result.add(StatsFile.open(file));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read stats file " + file + ": " + e.getMessage(), e);
-            }
-            return result;
+    private int serveMetrics(PrintWriter out, PrintWriter err) throws IOException, InterruptedException {
+        if (metricsPort < 1 || metricsPort > 65_535) {
+            throw new IllegalArgumentException("--serve-metrics: a port 1..65535");
         }
-        Path dir = StatsFile.directory();
-        if (!Files.isDirectory(dir)) {
-            return result;
-        }
-        try (Stream<Path> paths = Files.list(dir)) {
-            for (Path p : paths.filter(p -> p.toString().endsWith(".stats")).sorted().toList()) {
-                try {
-                    StatsFile f = StatsFile.open(p);
-                    if (ProcessHandle.of(f.pid()).isPresent()) {
-                        result.add(f);
-                    } else {
-                        f.close();
-                        Files.deleteIfExists(p); // left behind by a process that died
-                    }
-                } catch (IOException e) {
-                    spec.commandLine().getErr().println("jix: skipping " + p + ": " + e.getMessage());
-                }
+        Dataplanes.select(target).forEach(StatsFile::close); // fail now, not at the first scrape
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(InetAddress.ofLiteral(metricsAddress), metricsPort,
+                () -> snapshots())) {
+            out.printf("jix: metrics of %s at %s; Ctrl-C stops%n", target != null ? target : "every running dataplane",
+                    endpoint.url());
+            out.flush();
+            for (int round = 0; count == null || round < count; round++) {
+                Thread.sleep(intervalMillis);
             }
         }
-        return result;
+        return 0;
     }
 
-    /** Prints one dataplane; returns the values shown, for rates on the next round. */
-    long[][] print(PrintWriter out, StatsFile f, long[][] before, double seconds) {
-        out.printf("%s  pid %d  %d elastic thread(s)  %s%n", f.name(), f.pid(), f.threads(), f.path());
-        Counter[] shown = {Counter.EVENTS, Counter.BATCHES, Counter.RX_BYTES, Counter.TX_BYTES,
-            Counter.OPEN_CONNECTIONS, Counter.ACCEPTS, Counter.APP_EXCEPTIONS, Counter.BAD_HANDLES};
-        Counter[] columns = all ? Counter.values() : shown;
-        long[][] now = new long[f.threads()][Counter.values().length];
-        StringBuilder header = new StringBuilder(String.format("%-7s", "thread"));
-        for (Counter c : columns) {
-            header.append(String.format(" %16s", c.label()));
+    /** A snapshot of each selected dataplane running now (none if they have all gone). */
+    private List<StatsSnapshot> snapshots() {
+        List<StatsFile> files;
+        try {
+            files = Dataplanes.select(target);
+        } catch (IOException | IllegalArgumentException e) {
+            return List.of();
         }
-        header.append(String.format(" %10s %7s", "avg batch", "idle"));
-        out.println(header);
-        for (int t = 0; t < f.threads(); t++) {
-            for (Counter c : Counter.values()) {
-                now[t][c.ordinal()] = f.get(t, c);
-            }
-            StringBuilder row = new StringBuilder(String.format("%-7d", t));
-            for (Counter c : columns) {
-                long v = now[t][c.ordinal()];
-                if (before != null && c != Counter.OPEN_CONNECTIONS) {
-                    row.append(String.format(" %14.0f/s", (v - before[t][c.ordinal()]) / seconds));
-                } else {
-                    row.append(String.format(" %16d", v));
-                }
-            }
-            long[] base = before != null ? before[t] : new long[now[t].length];
-            long events = now[t][Counter.EVENTS.ordinal()] - base[Counter.EVENTS.ordinal()];
-            long batches = now[t][Counter.BATCHES.ordinal()] - base[Counter.BATCHES.ordinal()];
-            long idle = now[t][Counter.IDLE_NANOS.ordinal()] - base[Counter.IDLE_NANOS.ordinal()];
-            long busy = now[t][Counter.BUSY_NANOS.ordinal()] - base[Counter.BUSY_NANOS.ordinal()];
-            row.append(String.format(" %10.2f %6.1f%%", batches == 0 ? 0.0 : (double) events / batches,
-                    idle + busy == 0 ? 100.0 : 100.0 * idle / (idle + busy)));
-            out.println(row);
+        try {
+            return files.stream().map(StatsFile::snapshot).toList();
+        } finally {
+            files.forEach(StatsFile::close);
         }
-        out.println("batch sizes (count per size):");
-        for (int t = 0; t < f.threads(); t++) {
+    }
+
+    /** One dataplane: a row per thread, the total, drops by reason, batch sizes; every counter with --all. */
+    void print(PrintWriter out, StatsFile f, StatsInterval in, String over) {
+        StatsSnapshot s = in.to();
+        int running = (int) java.util.stream.IntStream.range(0, s.threads()).filter(s::running).count();
+        long up = Math.max(0, System.currentTimeMillis() - s.startMillis()) / 1000;
+        out.printf("%s  pid %d  up %dh%02dm%02ds  %d elastic thread(s), %d running  %d flow group(s)  %s%n",
+                s.name(), s.pid(), up / 3600, up / 60 % 60, up % 60, s.threads(), running, s.groups(), f.path());
+        out.printf("rates %s; events: so far, conns: open now%n", over);
+        out.printf("%-6s %12s %-8s %11s %11s %11s %6s %8s %6s %7s %9s %7s %7s  %s%n", "thread", "events", "state",
+                "rx frames/s", "tx frames/s", "events/s", "batch", "loop µs", "idle%", "queue", "delay µs", "conns",
+                "drops", "flow groups");
+        for (int t = 0; t < s.threads(); t++) {
+            row(out, Integer.toString(t), s.get(t, Counter.EVENTS), s.running(t) ? "running" : "parked",
+                    in.thread(t), StatsText.groups(s.groupsOf(t)));
+        }
+        int[] moving = s.groupsOf(StatsFile.IN_TRANSIT);
+        row(out, "total", s.sum(Counter.EVENTS), running + "/" + s.threads(), in.total(),
+                moving.length == 0 ? "" : "moving: " + StatsText.groups(moving));
+        StringBuilder drops = new StringBuilder();
+        for (Counter c : Counter.values()) {
+            if (c.dropReason() && s.sum(c) > 0) {
+                drops.append(' ').append(c.metricName()).append('=').append(s.sum(c));
+            }
+        }
+        out.println("drops by reason, since start:" + (drops.isEmpty() ? " none" : drops));
+        out.println("batch sizes (batches per size, " + over + "):");
+        for (int t = 0; t < s.threads(); t++) {
             StringBuilder h = new StringBuilder("  thread " + t + ":");
             for (int size = 1; size < StatsFile.HISTOGRAM_BUCKETS; size++) {
-                long n = f.histogram(t, size);
+                long n = in.histogram(t, size);
                 if (n > 0) {
                     h.append(' ').append(size == StatsFile.HISTOGRAM_BUCKETS - 1 ? "64+" : size).append('=').append(n);
                 }
             }
             out.println(h);
         }
+        if (all) {
+            out.println("every counter:");
+            out.print(StatsText.counters(s));
+        }
         out.println();
-        return now;
+    }
+
+    private static void row(PrintWriter out, String thread, long events, String state, StatsInterval.Load l,
+                            String groups) {
+        out.printf("%-6s %12d %-8s %11s %11s %11s %6s %8s %6s %7s %9s %7d %7d  %s%n", thread, events, state,
+                rate(l.rxFramesPerSecond()), rate(l.txFramesPerSecond()), rate(l.eventsPerSecond()),
+                number(l.meanBatch(), 2), number(l.loopNanos() / 1000, 1), number(100 * l.idleFraction(), 1),
+                number(l.queueLength(), 2), number(l.queueingDelayNanos() / 1000, 1), l.openConnections(), l.drops(),
+                groups);
+    }
+
+    /** A rate with as many decimals as a small one needs. */
+    static String rate(double v) {
+        return number(v, v == 0 || v >= 1000 ? 0 : v >= 10 ? 1 : 2);
+    }
+
+    /** {@code v} with {@code decimals} decimals; "-" when undefined, "inf" when infinite. */
+    static String number(double v, int decimals) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        if (Double.isInfinite(v)) {
+            return "inf";
+        }
+        return String.format("%." + decimals + "f", v);
     }
 }

@@ -38,7 +38,7 @@ class CliTest {
         List<List<String>> paths = new ArrayList<>();
         collect(Main.commandLine(), new ArrayList<>(), paths);
         assertThat(paths).extracting(p -> String.join(" ", p))
-                .contains("serve echo", "serve sockperf", "stats", "testnet up", "testnet down", "testnet status");
+                .contains("serve echo", "serve sockperf", "stats", "ctl", "testnet up", "testnet down", "testnet status");
         for (List<String> path : paths) {
             List<String> args = new ArrayList<>(path);
             args.add("--help");
@@ -85,12 +85,15 @@ class CliTest {
             }
             Run r = run("stats", "--all", file.toString());
             assertThat(r.status()).isZero();
+            var counters = ObservabilityTest.dump(r.out());
+            assertThat(Long.parseLong(counters.get("rx_bytes")[0])).isEqualTo(d.counter(Counter.RX_BYTES)).isEqualTo(1000);
+            assertThat(Long.parseLong(counters.get("tx_bytes")[0])).isEqualTo(d.counter(Counter.TX_BYTES)).isEqualTo(1000);
+            assertThat(counters.get("accepts")[0]).isEqualTo("1");
+            assertThat(counters.get("open_connections")[0]).isEqualTo("1");
             String header = r.out().lines().filter(l -> l.startsWith("thread")).findFirst().orElseThrow();
             String row = r.out().lines().filter(l -> l.startsWith("0 ")).findFirst().orElseThrow();
-            assertThat(column(header, row, "rx bytes")).isEqualTo(d.counter(Counter.RX_BYTES)).isEqualTo(1000);
-            assertThat(column(header, row, "tx bytes")).isEqualTo(d.counter(Counter.TX_BYTES)).isEqualTo(1000);
-            assertThat(column(header, row, "accepted")).isEqualTo(1);
-            assertThat(column(header, row, "open connections")).isEqualTo(1);
+            assertThat(column(header, row, "events")).isEqualTo(d.counter(Counter.EVENTS));
+            assertThat(column(header, row, "conns")).isEqualTo(1);
             assertThat(r.out()).contains("stats-test").contains("batch sizes");
         }
     }

@@ -108,7 +108,7 @@ public enum Counter {
         this.gauge = gauge;
     }
 
-    /** Whether this counter is a gauge (it goes down as well as up). */
+    /** Whether this is a gauge (a level that goes up and down) rather than a count that only grows. */
     public boolean gauge() {
         return gauge;
     }
@@ -116,5 +116,22 @@ public enum Counter {
     /** A short human-readable name. */
     public String label() {
         return label;
+    }
+
+    /**
+     * Whether this counts work lost or refused for a reason (a drop, a refusal, a contained
+     * failure): {@code ./jix stats} adds these up as "drops" and lists them by reason.
+     */
+    public boolean dropReason() {
+        return switch (this) {
+            case UDP_DROPS, RX_POOL_EMPTY, TABLE_FULL, ACCEPT_ERRORS, BAD_HANDLES, APP_EXCEPTIONS -> true;
+            case NIC_DROPS -> false; // the sum of the NIC_DROPS_* reasons, each counted on its own
+            default -> name().contains("DROP");
+        };
+    }
+
+    /** The name in metrics: lower case, e.g. {@code nic_rx_frames}. */
+    public String metricName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
     }
 }

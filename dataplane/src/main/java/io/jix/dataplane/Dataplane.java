@@ -9,6 +9,7 @@ import io.jix.dataplane.loop.Counters;
 import io.jix.dataplane.loop.ElasticThread;
 import io.jix.dataplane.loop.FlowGroup;
 import io.jix.dataplane.loop.HandleTable;
+import io.jix.dataplane.loop.Topology;
 import io.jix.nic.FlowSteering;
 import io.jix.nic.NicQueue;
 import io.jix.stack.NetStackConfig;
@@ -53,6 +54,9 @@ public final class Dataplane implements AutoCloseable {
     private final AutoCloseable port;
     private final int minThreads;
     private boolean closed;
+    // Observability: the command channel (./jix ctl); null if its socket could not be made.
+    private CommandChannel channel;
+    private Commands commands;
 
     private Dataplane(List<ElasticThread> threads, List<FlowGroup> groups, ExecutorService background,
                       StatsFile stats, int[] tcpPorts, int[] udpPorts, AutoCloseable port, int minThreads) {
@@ -161,6 +165,59 @@ public final class Dataplane implements AutoCloseable {
         return CompletableFuture.allOf(moves);
     }
 
+    /** The control commands on the command channel: where the groups are, and moving them by hand. */
+    private void registerCommands() {
+        commands.register("groups", "which elastic thread owns each flow group", args -> {
+            StringBuilder sb = new StringBuilder();
+            for (int g = 0; g < groups.size(); g++) {
+                sb.append("group ").append(g).append(": thread ").append(owner(g)).append('\n');
+            }
+            return sb.append(activeThreads()).append(" of ").append(threads.size()).append(" threads running").toString();
+        });
+        commands.register("move", "move GROUP THREAD: hand a flow group to another elastic thread", args -> {
+            if (args.size() != 2) {
+                throw new IllegalArgumentException("usage: move GROUP THREAD");
+            }
+            int g = index(args.get(0), groups.size(), "GROUP");
+            int t = index(args.get(1), threads.size(), "THREAD");
+            await(move(g, t), "move");
+            return "group " + g + " is on thread " + owner(g);
+        });
+        commands.register("resize", "resize N: run the flow groups on the first N elastic threads"
+                + " (an elastic policy, if one runs, decides again afterwards)", args -> {
+            if (args.size() != 1) {
+                throw new IllegalArgumentException("usage: resize N");
+            }
+            await(resize(index(args.get(0), threads.size() + 1, "N")), "resize");
+            return activeThreads() + " of " + threads.size() + " threads running";
+        });
+    }
+
+    private static int index(String s, int bound, String what) {
+        try {
+            int v = Integer.parseInt(s);
+            if (v >= 0 && v < bound) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(what + " must be 0.." + (bound - 1) + ", not " + s);
+    }
+
+    private static void await(CompletableFuture<Void> f, String what) {
+        try {
+            f.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(what + " interrupted");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(what + " failed: " + e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(what + " did not finish within 10 s");
+        }
+    }
+
     /** Java thread ids of the elastic threads, for tools such as allocation measurement. */
     public long[] elasticThreadIds() {
         return threads.stream().mapToLong(t -> t.thread().threadId()).toArray();
@@ -181,6 +238,11 @@ public final class Dataplane implements AutoCloseable {
         return stats.path();
     }
 
+    /** The commands this dataplane answers on its command channel ({@code ./jix ctl}); register more here. */
+    public Commands commands() {
+        return commands;
+    }
+
     /** Stops the elastic threads, waits for them, and releases everything. Idempotent. */
     @Override
     public synchronized void close() {
@@ -188,6 +250,9 @@ public final class Dataplane implements AutoCloseable {
             return;
         }
         closed = true;
+        if (channel != null) {
+            channel.close(); // first: no command runs against stopping threads
+        }
         threads.forEach(ElasticThread::stop);
         boolean allStopped = true;
         for (ElasticThread t : threads) {
@@ -467,7 +532,18 @@ public final class Dataplane implements AutoCloseable {
         private Dataplane launch(Application application, AutoCloseable port, int groupCount, BackendFactory factory) {
             Path path = statsPath != null ? statsPath
                     : StatsFile.directory().resolve(Ids.pid() + "-" + name + "-" + SEQUENCE.incrementAndGet() + ".stats");
-            StatsFile stats = StatsFile.create(path, name, Ids.pid(), threads);
+            StatsFile stats = StatsFile.create(path, name, Ids.pid(), threads, groupCount);
+            Topology topology = new Topology() {
+                @Override
+                public void groupOwner(int group, int thread) {
+                    stats.setGroupOwner(group, thread);
+                }
+
+                @Override
+                public void threadRunning(int thread, boolean running) {
+                    stats.setThreadState(thread, running ? StatsFile.RUNNING : StatsFile.PARKED);
+                }
+            };
             ExecutorService background = Executors.newCachedThreadPool(Thread.ofPlatform().daemon()
                     .name("jix-" + name + "-background-", 0).factory());
             int[] cpus = Affinity.allowedCpus();
@@ -479,7 +555,9 @@ public final class Dataplane implements AutoCloseable {
             int[] udp = udpPorts.clone();
             try {
                 for (int i = 0; i < threads; i++) {
-                    elastic.add(new ElasticThread(i, pinning ? cpus[i] : -1, idle, new Counters(stats.threadBlock(i))));
+                    topology.threadRunning(i, false); // until it takes a group
+                    elastic.add(new ElasticThread(i, pinning ? cpus[i] : -1, idle, new Counters(stats.threadBlock(i)),
+                            topology));
                 }
                 for (int g = 0; g < groupCount; g++) {
                     Counters counters = new Counters(stats.threadBlock(g % running));
@@ -488,6 +566,7 @@ public final class Dataplane implements AutoCloseable {
                     tcp = b.tcpPorts().clone();
                     udp = b.udpPorts().clone();
                     groups.add(new FlowGroup(g, groupCount, batch, timers, b, counters, application, background));
+                    topology.groupOwner(g, -1);
                 }
                 for (ElasticThread t : elastic) {
                     Thread.ofPlatform().daemon().name("jix-" + name + "-elastic-" + t.index()).start(t);
@@ -507,7 +586,12 @@ public final class Dataplane implements AutoCloseable {
                 }
                 throw new IllegalStateException("dataplane failed to start: " + cause, cause);
             }
-            return new Dataplane(List.copyOf(elastic), List.copyOf(groups), background, stats, tcp, udp, port, running);
+            Dataplane dataplane = new Dataplane(List.copyOf(elastic), List.copyOf(groups), background, stats, tcp,
+                    udp, port, running);
+            dataplane.commands = Commands.of(stats);
+            dataplane.registerCommands();
+            dataplane.channel = CommandChannel.open(stats, dataplane.commands, "jix-" + name + "-commands");
+            return dataplane;
         }
 
         /** Port 0 on a native backend: the address is the dataplane's alone, so any port is free; take one above 49151. */

@@ -48,6 +48,7 @@ public final class ElasticThread implements Runnable {
     private final int cpu;
     private final Idle idle;
     private final Counters counters;
+    private final Topology topology;
     private final List<FlowGroup> groups = new ArrayList<>();
     private final ConcurrentLinkedQueue<Move> arrivals = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Move> departures = new ConcurrentLinkedQueue<>();
@@ -67,12 +68,14 @@ public final class ElasticThread implements Runnable {
     /**
      * @param cpu the CPU to pin to, or -1 to leave placement to the kernel
      * @param counters this thread's block of the stats file
+     * @param topology where it publishes the groups it takes and gives up
      */
-    public ElasticThread(int index, int cpu, Idle idle, Counters counters) {
+    public ElasticThread(int index, int cpu, Idle idle, Counters counters, Topology topology) {
         this.index = index;
         this.cpu = cpu;
         this.idle = idle;
         this.counters = counters;
+        this.topology = topology;
         this.epfd = sys.epollCreate();
         this.wakeFd = sys.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         sys.epollCtl(epfd, EPOLL_CTL_ADD, wakeFd, EPOLLIN, WAKE_TAG);
@@ -248,6 +251,10 @@ public final class ElasticThread implements Runnable {
             }
             counters.increment(Counter.GROUPS_ADOPTED);
             counters.add(Counter.GROUPS_OWNED, 1);
+            topology.groupOwner(g.groupIndex(), index);
+            if (groups.size() == 1) {
+                topology.threadRunning(index, true);
+            }
             adopted++;
             m.done().complete(null);
         }
@@ -294,6 +301,10 @@ public final class ElasticThread implements Runnable {
         g.release();
         counters.increment(Counter.GROUPS_RELEASED);
         counters.add(Counter.GROUPS_OWNED, -1);
+        topology.groupOwner(g.groupIndex(), -1);
+        if (groups.isEmpty()) {
+            topology.threadRunning(index, false);
+        }
     }
 
     private void failWaiting() {
