@@ -303,7 +303,10 @@ final class ElasticBench implements Callable<Integer> {
     }
 
     /** {@code bench elastic-load} (runs in jix-peer): paced echo load, one rate per step, one line per second. */
-    @Command(name = "elastic-load", hidden = true)
+    @Command(name = "elastic-load", hidden = true, mixinStandardHelpOptions = true,
+            versionProvider = TestnetCommand.RootVersion.class,
+            description = "The load side of bench elastic (runs in " + TestNet.NAMESPACE + "): paced echo load,"
+                    + " --step seconds at each RATE, one line per second: t= rate= rps= p99_us=.")
     static final class Load implements Callable<Integer> {
         @Option(names = "--address", required = true)
         String address;

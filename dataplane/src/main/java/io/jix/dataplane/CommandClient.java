@@ -50,10 +50,18 @@ public final class CommandClient {
             try {
                 ch.connect(UnixDomainSocketAddress.of(socket));
                 ByteBuffer out = ByteBuffer.wrap(request);
-                while (out.hasRemaining()) {
-                    ch.write(out);
+                try {
+                    while (out.hasRemaining()) {
+                        ch.write(out);
+                    }
+                    ch.shutdownOutput();
+                } catch (IOException e) {
+                    // A server that refuses at once (busy) may close before our request is written:
+                    // its answer is still there to read.
+                    if (!ch.isOpen()) {
+                        throw e;
+                    }
                 }
-                ch.shutdownOutput();
                 ByteBuffer in = ByteBuffer.allocate(64 * 1024);
                 while (ch.read(in) >= 0) {
                     reply.write(in.array(), 0, in.position());

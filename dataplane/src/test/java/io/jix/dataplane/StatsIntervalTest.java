@@ -106,7 +106,7 @@ class StatsIntervalTest {
     @Test
     void dropsAddUpEveryReasonAndGaugesAreTheirLastValue() {
         StatsSnapshot a = snapshot(0, new int[] {1}, Map.of(Counter.UDP_DROPS, 1L, Counter.OPEN_CONNECTIONS, 50L));
-        StatsSnapshot b = snapshot(SECOND, new int[] {1}, Map.of(Counter.UDP_DROPS, 4L, Counter.NIC_DROPS, 4L,
+        StatsSnapshot b = snapshot(SECOND, new int[] {1}, Map.of(Counter.UDP_DROPS, 4L, Counter.NIC_DROPS_TX_RING_FULL, 4L,
                 Counter.APP_EXCEPTIONS, 1L, Counter.REJECTS, 9L, Counter.OPEN_CONNECTIONS, 20L));
         StatsInterval i = b.since(a);
         assertThat(i.delta(Counter.UDP_DROPS)).isEqualTo(3);
