@@ -65,9 +65,9 @@ public enum Counter {
      */
     TCP_RESETS_SENT("tcp resets sent"),
     /**
-     * Native backends: frames still waiting in the receive rings after each poll, summed over
-     * iterations — divided by {@link #LOOPS}, the mean queue length (IX's control plane steers by
-     * queueing delay; this is its raw material).
+     * Native backends: frames waiting in the receive rings when each poll came (those it took and
+     * those it left), summed over iterations — divided by {@link #LOOPS}, the mean queue length,
+     * and by the arrival rate too, the queueing delay (Little's law): IX's control plane steers by it.
      */
     RX_BACKLOG("rx backlog (sum)"),
     /** Native backends: TCP segments sent straight from a transmit buffer's frame, without a copy. */

@@ -246,8 +246,10 @@ public final class BypassBackend implements Backend {
         nextLane = start + 1 == n ? 0 : start + 1;
         for (int k = 0; k < n; k++) {
             Lane lane = lanes[(start + k) % n];
-            frames += lane.stack.poll(now); // runs the TCP layer's timers too (its transport poll hook)
-            backlog += lane.queue.backlog();
+            int received = lane.stack.poll(now); // runs the TCP layer's timers too (its transport poll hook)
+            frames += received;
+            backlog += received + lane.queue.backlog(); // what was waiting when this poll came
+
         }
         if (backlog > 0) {
             counters.add(Counter.RX_BACKLOG, backlog);
