@@ -206,7 +206,8 @@ public final class ElasticThread implements Runnable {
     /** Waits in the kernel until a group's descriptor is ready, a timer is due, or someone wakes us. */
     private void park(long now, boolean noGroups) {
         long timeout = MAX_PARK_NANOS;
-        for (FlowGroup g : groups) {
+        for (int i = 0; i < groups.size(); i++) { // indexed: an iterator would allocate on this path
+            FlowGroup g = groups.get(i);
             timeout = Math.min(timeout, Math.min(g.backend.parkLimitNanos(), g.timers.nextDeadline() - now));
         }
         parked = true;
@@ -230,8 +231,8 @@ public final class ElasticThread implements Runnable {
     }
 
     private boolean anyTasks() {
-        for (FlowGroup g : groups) {
-            if (g.hasTasks()) {
+        for (int i = 0; i < groups.size(); i++) {
+            if (groups.get(i).hasTasks()) {
                 return true;
             }
         }
