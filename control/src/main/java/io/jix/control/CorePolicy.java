@@ -10,4 +10,12 @@ public interface CorePolicy {
 
     /** The thread count wanted after {@code sample}. */
     int decide(LoadSample sample);
+
+    /**
+     * How long idle threads should poll before they park, after {@code sample} (called after
+     * {@link #decide}); negative leaves it as it is.
+     */
+    default long spinNanos(LoadSample sample) {
+        return -1;
+    }
 }

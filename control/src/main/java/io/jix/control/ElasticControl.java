@@ -28,6 +28,7 @@ public final class ElasticControl implements AutoCloseable {
     private final Consumer<Step> listener;
     private volatile int threads;
     private volatile long resizes;
+    private long spin = -1;
     private CompletableFuture<Void> resizing = CompletableFuture.completedFuture(null);
 
     private ElasticControl(Dataplane dataplane, CorePolicy policy, Duration interval, Consumer<Step> listener) {
@@ -69,6 +70,11 @@ public final class ElasticControl implements AutoCloseable {
                 return; // groups are still moving: the sample straddles two configurations
             }
             int want = Math.clamp(policy.decide(sample), dataplane.minThreads(), dataplane.threadCount());
+            long spin = policy.spinNanos(sample);
+            if (spin >= 0 && spin != this.spin) {
+                this.spin = spin;
+                dataplane.spinNanos(spin);
+            }
             if (want != threads) {
                 threads = want;
                 resizes++;

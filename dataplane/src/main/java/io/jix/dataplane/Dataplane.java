@@ -218,6 +218,16 @@ public final class Dataplane implements AutoCloseable {
         }
     }
 
+    /**
+     * How long idle elastic threads keep polling before they park ({@code --idle backoff}); the
+     * control plane lowers it at light load. Default {@link ElasticThread#SPIN_NANOS}.
+     */
+    public void spinNanos(long nanos) {
+        for (ElasticThread t : threads) {
+            t.spinNanos(nanos);
+        }
+    }
+
     /** Java thread ids of the elastic threads, for tools such as allocation measurement. */
     public long[] elasticThreadIds() {
         return threads.stream().mapToLong(t -> t.thread().threadId()).toArray();

@@ -35,8 +35,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ElasticThread implements Runnable {
 
-    private static final int SPIN_ITERATIONS = 200;
-    private static final int YIELD_ITERATIONS = 50;
+    /**
+     * How long an idle thread keeps polling before it parks (backoff). Long enough to catch the
+     * next request of a busy connection without a wake-up; short enough that a lightly loaded
+     * thread sleeps most of the time. No yield phase: on a shared CPU a yield hands the core away
+     * for a whole time slice, and costs a syscall per try.
+     */
+    public static final long SPIN_NANOS = 20_000;
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long WAKE_TAG = -1;
 
@@ -62,6 +67,7 @@ public final class ElasticThread implements Runnable {
     private final int wakeFd;
     private volatile boolean running = true;
     private volatile boolean parked;
+    private volatile long spinNanos = SPIN_NANOS;
     private volatile Thread thread;
     private int next; // the group the next iteration starts with, so none is always last
 
@@ -112,6 +118,15 @@ public final class ElasticThread implements Runnable {
     public void requestRelease(Move move) {
         departures.offer(move);
         wakeIfParked();
+    }
+
+    /**
+     * How long the thread keeps polling after its last work before it parks, with backoff idling.
+     * The control plane sets it: 0 at light load, where sleeping between requests saves the CPU
+     * that polling would burn; {@link #SPIN_NANOS} under load. Any thread.
+     */
+    public void spinNanos(long nanos) {
+        spinNanos = Math.max(0, nanos);
     }
 
     /** Whether the thread is waiting in the kernel (nothing to do, or no group). */
@@ -165,7 +180,7 @@ public final class ElasticThread implements Runnable {
     }
 
     private void loop() {
-        long emptyIterations = 0;
+        long lastWork = System.nanoTime();
         while (running) {
             long start = System.nanoTime();
             int work = 0;
@@ -186,16 +201,13 @@ public final class ElasticThread implements Runnable {
             counters.increment(Counter.LOOPS);
             if (work > 0) {
                 counters.add(Counter.BUSY_NANOS, end - start);
-                emptyIterations = 0;
+                lastWork = end;
                 continue;
             }
-            emptyIterations++;
             if (n == 0) {
                 park(end, true);
-            } else if (idle == Idle.SPIN || emptyIterations < SPIN_ITERATIONS) {
+            } else if (idle == Idle.SPIN || end - lastWork < spinNanos) {
                 Thread.onSpinWait();
-            } else if (emptyIterations < SPIN_ITERATIONS + YIELD_ITERATIONS) {
-                Thread.yield();
             } else {
                 park(end, false);
             }
