@@ -48,7 +48,8 @@ final class TimeSeriesPlot {
         panel(g, 2, "p99 latency (us, log)", all, ElasticBench.Second::p99Micros, tMax, true, slaMicros);
         panel(g, 3, "CPU (% of one core)", all, ElasticBench.Second::cpuPercent, tMax, false, -1);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString("time (s)", WIDTH / 2, height - 10);
+        g.setColor(Color.BLACK);
+        g.drawString("time (s)", WIDTH / 2, height - 6);
         g.dispose();
         ImageIO.write(img, "png", file.toFile());
     }
@@ -69,14 +70,24 @@ final class TimeSeriesPlot {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         g.drawString(title, LEFT, y0 + 12);
         g.drawRect(LEFT, y0 + 18, w, h);
-        g.setColor(new Color(0xdddddd));
-        for (int k = 0; k <= 4; k++) {
-            int y = y0 + 18 + h - h * k / 4;
+        // Grid: quarters on a linear axis, decades on a log one.
+        int ticks = log ? (int) Math.round(Math.log10(top / bottom)) : 4;
+        for (int k = 0; k <= ticks; k++) {
+            double v = log ? bottom * Math.pow(10, k) : top * k / ticks;
+            int y = yOf(v, bottom, top, log, y0 + 18, h);
+            g.setColor(new Color(0xdddddd));
             g.drawLine(LEFT + 1, y, LEFT + w - 1, y);
-            double v = log ? bottom * Math.pow(top / bottom, k / 4.0) : top * k / 4;
             g.setColor(Color.DARK_GRAY);
             g.drawString(String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.1f", v), 8, y + 4);
-            g.setColor(new Color(0xdddddd));
+        }
+        for (int t = 10; t < tMax; t += 10) {
+            int x = LEFT + w * t / tMax;
+            g.setColor(new Color(0xeeeeee));
+            g.drawLine(x, y0 + 19, x, y0 + 18 + h - 1);
+            if (index == 3) {
+                g.setColor(Color.DARK_GRAY);
+                g.drawString(String.valueOf(t), x - 6, y0 + 18 + h + 14);
+            }
         }
         if (line > 0) {
             g.setColor(Color.GRAY);

@@ -243,6 +243,11 @@ public final class Dataplane implements AutoCloseable {
         return stats.get(thread, c);
     }
 
+    /** Every counter and the topology now, read as another process would (see {@link StatsFile#snapshot()}). */
+    public StatsSnapshot snapshot() {
+        return stats.snapshot();
+    }
+
     /** The stats file other processes can read. */
     public Path statsPath() {
         return stats.path();
