@@ -31,10 +31,10 @@ public final class IxcpPolicy implements CorePolicy {
 
     /**
      * The defaults: step up at 1/4 of the SLA or 85 % busy, step down when n-1 threads would be
-     * under 40 % busy; hold 20 intervals (1 s at the control loop's 50 ms) after a change.
+     * under 50 % busy; hold 20 intervals (1 s at the control loop's 50 ms) after a change.
      */
     public IxcpPolicy(long slaNanos) {
-        this(slaNanos, 0.5, 0.05, 0.25, 0.85, 0.4, 20);
+        this(slaNanos, 0.5, 0.05, 0.25, 0.85, 0.5, 20);
     }
 
     /**
