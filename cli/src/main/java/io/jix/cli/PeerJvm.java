@@ -1,5 +1,6 @@
 package io.jix.cli;
 
+import io.jix.control.tenant.ChildJvm;
 import io.jix.testnet.TestNet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,17 +28,7 @@ final class PeerJvm {
     /** The child's command line: java, its options, then {@code io.jix.cli.Main} with {@code args}. */
     static List<String> command(List<String> jvmOptions, List<String> args) {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", TestNet.NAMESPACE));
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions);
-        String modulePath = System.getProperty("jdk.module.path");
-        if (modulePath != null && !modulePath.isEmpty() && PeerJvm.class.getModule().isNamed()) {
-            cmd.addAll(List.of("--enable-native-access=jix.sys,jix.dataplane,ALL-UNNAMED", "--module-path",
-                    modulePath, "-m", "jix.cli/io.jix.cli.Main"));
-        } else {
-            cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName()));
-        }
-        cmd.addAll(args);
+        cmd.addAll(ChildJvm.ofThisProcess(jvmOptions, "jix.cli", Main.class.getName(), PeerJvm.class).with(args));
         return cmd;
     }
 

@@ -48,8 +48,8 @@ import java.util.stream.Stream;
  * handle), removes the links it made and its status file.
  */
 public final class Supervisor implements AutoCloseable {
-    /** Options given to every tenant JVM: a small heap; the dataplane's memory is off-heap. */
-    public static final List<String> TENANT_JVM_OPTIONS = List.of("-Xss1m", "-Xmx256m");
+    /** Options given to every tenant JVM (those of {@code ./jix}); the heap is sized by the JVM. */
+    public static final List<String> TENANT_JVM_OPTIONS = List.of("-Xss1m");
 
     private final List<Slot> slots = new ArrayList<>();
     private final CoreBudget budget;
@@ -114,6 +114,7 @@ public final class Supervisor implements AutoCloseable {
                 throw new IllegalStateException("link=auto tenants get their own veth pair, and " + why
                         + "; run as root, or give every tenant link=none (kernel backend, address= and port=)");
             }
+            event("taking the test-network lock (waits while another test run holds it)");
             TestNet.acquire();
             holdsNetwork = true;
             for (Slot s : slots) {
