@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
                     + " (required), backend=kernel|xdp|packet (default kernel), cores=N or MIN:MAX (default 1),"
                     + " link=auto|none (default auto: tenant i, counting from 0, gets veth jixt<i> 198.18.<16+i>.1/24"
                     + " <-> jixt<i>p 198.18.<16+i>.2/24 in namespace jix-peer; needs root), interface= and"
-                    + " address=IP[/PREFIX] (link=none only), port= (default: the app's), args= (more serve"
+                    + " address=IP[/PREFIX] (link=none only), port= (default: the app's), nice= (-20..19,"
+                    + " default 0; lower wins the tenant its CPUs back sooner from other programs), args= (more serve"
                     + " options, blank-separated; last, takes the rest).",
             "Example: ./jix control --tenant name=web,app=echo,backend=xdp --tenant name=cache,app=memcached,"
                     + "backend=xdp,args=-m 128",

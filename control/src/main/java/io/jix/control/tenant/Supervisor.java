@@ -84,7 +84,7 @@ public final class Supervisor implements AutoCloseable {
         this.events = b.events;
         this.readyTimeout = b.readyTimeout;
         this.stopGrace = b.stopGrace;
-        this.confine = b.confine != null ? b.confine : List.of(taskset(), "-c");
+        this.confine = b.confine != null ? b.confine : List.of(tool("taskset", "util-linux"), "-c");
         Map<String, CpuSet> cpus = budget.allocate(b.tenants);
         for (int i = 0; i < b.tenants.size(); i++) {
             Tenant t = b.tenants.get(i);
@@ -382,7 +382,11 @@ public final class Supervisor implements AutoCloseable {
             args.addAll(List.of("--threads", Integer.toString(s.cpus.size())));
         }
         args.addAll(t.serveArgs());
-        List<String> cmd = new ArrayList<>(confine);
+        List<String> cmd = new ArrayList<>();
+        if (t.nice() != 0) {
+            cmd.addAll(List.of(tool("nice", "coreutils"), "-n", Integer.toString(t.nice())));
+        }
+        cmd.addAll(confine);
         cmd.add(s.cpus.toString());
         cmd.addAll(jvm.with(args));
         return cmd;
@@ -469,15 +473,16 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
-    private static String taskset() {
+    /** The path of {@code name}, which tenants' command lines start with. */
+    private static String tool(String name, String debianPackage) {
         for (String dir : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
-            Path p = Path.of(dir, "taskset");
+            Path p = Path.of(dir, name);
             if (Files.isExecutable(p)) {
                 return p.toString();
             }
         }
-        throw new IllegalStateException("tenants are confined to their CPUs with taskset, which is not installed"
-                + " (Debian package util-linux)");
+        throw new IllegalStateException("tenants are started through " + name + ", which is not installed"
+                + " (Debian package " + debianPackage + ")");
     }
 
     /** One tenant's place: its spec, CPUs, link, and life so far. */

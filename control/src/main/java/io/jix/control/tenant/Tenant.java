@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
  * ({@code N} or {@code MIN:MAX}; default 1), {@code link} ({@code auto}: the supervisor makes the
  * tenant its own veth pair of {@link io.jix.testnet.TenantLinks} and serves on its address, the
  * default; {@code none}: use {@code interface} and {@code address} as given), {@code interface},
- * {@code address} ({@code IP[/PREFIX]}), {@code port} (default: the application's), and
- * {@code args} (more {@code ./jix serve APP} options, blank-separated; it must come last and takes
+ * {@code address} ({@code IP[/PREFIX]}), {@code port} (default: the application's), {@code nice}
+ * (the process's niceness, -20 to 19, default 0: a lower one makes the tenant win its CPUs back
+ * sooner from other programs of the machine), and {@code args} (more {@code ./jix serve APP} options, blank-separated; it must come last and takes
  * the rest of the text, commas included).
  *
  * @param name unique name, used in status, logs and stats
@@ -33,14 +34,15 @@ import java.util.regex.Pattern;
  * @param interfaceName with {@code ownLink} false: the interface its native backend takes, or null
  * @param address with {@code ownLink} false: its address ({@code IP[/PREFIX]}), or null for the serve default
  * @param port its TCP (and UDP) port
+ * @param nice its niceness (-20..19)
  * @param serveArgs further {@code ./jix serve APP} options
  */
 public record Tenant(String name, App app, BackendKind backend, Cores cores, boolean ownLink, String interfaceName,
-                     String address, int port, List<String> serveArgs) {
+                     String address, int port, int nice, List<String> serveArgs) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,31}");
     private static final List<String> KEYS =
-            List.of("name", "app", "backend", "cores", "link", "interface", "address", "port", "args");
+            List.of("name", "app", "backend", "cores", "link", "interface", "address", "port", "nice", "args");
     /** Options the supervisor sets itself; a tenant's args may not set them again. */
     private static final List<String> RESERVED = List.of("--backend", "--interface", "--address", "--port", "-p");
 
@@ -117,6 +119,9 @@ public record Tenant(String name, App app, BackendKind backend, Cores cores, boo
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("tenant " + name + ": port 1..65535, not " + port);
         }
+        if (nice < -20 || nice > 19) {
+            throw new IllegalArgumentException("tenant " + name + ": nice -20..19, not " + nice);
+        }
         if (ownLink && (interfaceName != null || address != null)) {
             throw new IllegalArgumentException("tenant " + name + ": link=auto picks the interface and address;"
                     + " give interface= and address= only with link=none");
@@ -173,12 +178,8 @@ public record Tenant(String name, App app, BackendKind backend, Cores cores, boo
         if (!link.equals("auto") && !link.equals("none")) {
             throw new IllegalArgumentException("tenant " + name + ": link=auto or link=none, not '" + link + "'");
         }
-        int port;
-        try {
-            port = values.containsKey("port") ? Integer.parseInt(values.get("port")) : app.defaultPort();
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("tenant " + name + ": port is not a number: " + values.get("port"), e);
-        }
+        int port = number(values, "port", app.defaultPort(), name);
+        int nice = number(values, "nice", 0, name);
         List<String> args = new ArrayList<>();
         for (String word : values.getOrDefault("args", "").strip().split("\\s+")) {
             if (!word.isEmpty()) {
@@ -186,7 +187,16 @@ public record Tenant(String name, App app, BackendKind backend, Cores cores, boo
             }
         }
         return new Tenant(name, app, backend, Cores.parse(values.getOrDefault("cores", "1")), link.equals("auto"),
-                values.get("interface"), values.get("address"), port, args);
+                values.get("interface"), values.get("address"), port, nice, args);
+    }
+
+    private static int number(Map<String, String> values, String key, int otherwise, String tenant) {
+        String v = values.get(key);
+        try {
+            return v == null ? otherwise : Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("tenant " + tenant + ": " + key + " is not a number: " + v, e);
+        }
     }
 
     private static <E extends Enum<E>> E pick(Class<E> type, String key, String value, String tenant) {

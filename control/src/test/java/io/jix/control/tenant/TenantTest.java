@@ -12,7 +12,7 @@ class TenantTest {
     @Test
     void parsesEveryKey() {
         Tenant t = Tenant.parse("name=cache, app=memcached, backend=XDP, cores=1:3, link=none, interface=jix0,"
-                + " address=198.18.0.1/24, port=11311, args=-m 128 --idle spin,x");
+                + " address=198.18.0.1/24, port=11311, nice=-5, args=-m 128 --idle spin,x");
         assertThat(t.name()).isEqualTo("cache");
         assertThat(t.app()).isEqualTo(Tenant.App.MEMCACHED);
         assertThat(t.backend()).isEqualTo(BackendKind.XDP);
@@ -21,6 +21,7 @@ class TenantTest {
         assertThat(t.interfaceName()).isEqualTo("jix0");
         assertThat(t.address()).isEqualTo("198.18.0.1/24");
         assertThat(t.port()).isEqualTo(11311);
+        assertThat(t.nice()).isEqualTo(-5);
         assertThat(t.serveArgs()).containsExactly("-m", "128", "--idle", "spin,x");
     }
 
@@ -50,6 +51,7 @@ class TenantTest {
         assertThatThrownBy(() -> Tenant.parse("name=a,app=echo,args=--port 9")).hasMessageContaining("may not set --port");
         assertThatThrownBy(() -> Tenant.parse("name=a,app=echo,backend=queues")).hasMessageContaining("not queues");
         assertThatThrownBy(() -> Tenant.parse("name=a,app=echo,port=70000")).hasMessageContaining("port 1..65535");
+        assertThatThrownBy(() -> Tenant.parse("name=a,app=echo,nice=-21")).hasMessageContaining("nice -20..19");
         assertThatThrownBy(() -> Tenant.parse("garbage")).hasMessageContaining("expected key=value");
     }
 
@@ -58,7 +60,7 @@ class TenantTest {
         Supervisor s = Supervisor.builder()
                 .tenants(List.of(Tenant.parse("name=a,app=echo,backend=xdp"),
                         Tenant.parse("name=b,app=memcached,backend=packet,args=-m 32"),
-                        Tenant.parse("name=c,app=echo,link=none,address=127.0.0.1,port=7100,args=--threads 1")))
+                        Tenant.parse("name=c,app=echo,link=none,address=127.0.0.1,port=7100,nice=-3,args=--threads 1")))
                 .budget(new CoreBudget(CpuSet.parse("0-3")))
                 .childJvm(new ChildJvm(List.of("java", "Main")))
                 .confineWith(List.of("taskset", "-c"))
@@ -70,7 +72,7 @@ class TenantTest {
         assertThat(s.command(slots.get(1))).containsExactly("taskset", "-c", "1", "java", "Main", "serve",
                 "memcached", "--backend", "packet", "--interface", "jixt1", "--address", "198.18.17.3/24",
                 "--port", "11211", "--threads", "1", "-m", "32");
-        assertThat(s.command(slots.get(2))).containsExactly("taskset", "-c", "2", "java", "Main", "serve", "echo",
+        assertThat(s.command(slots.get(2))).containsExactly("/usr/bin/nice", "-n", "-3", "taskset", "-c", "2", "java", "Main", "serve", "echo",
                 "--backend", "kernel", "--address", "127.0.0.1", "--port", "7100", "--threads", "1");
         s.close();
     }
