@@ -63,6 +63,11 @@ public final class ControlCommand implements Callable<Integer> {
             description = "CPUs the tenants may have, as a list (0-3,6; default: every CPU this process may use).")
     String budget;
 
+    @Option(names = "--supervisor-cpus", paramLabel = "CPUS",
+            description = "CPUs for the supervisor's own threads (default: budget CPUs no tenant got, else the first"
+                    + " tenant's), so that its work when a tenant dies stays off the other tenants' CPUs.")
+    String supervisorCpus;
+
     @Option(names = "--duration", paramLabel = "SECONDS",
             description = "Stop everything after this many seconds (default: run until interrupted).")
     Long durationSeconds;
@@ -91,6 +96,8 @@ public final class ControlCommand implements Callable<Integer> {
                 .budget(budget != null ? CoreBudget.of(budget) : CoreBudget.ofThisProcess())
                 .childJvm(tenantJvm())
                 .logDirectory(logDir)
+                .confineSelf(true)
+                .supervisorCpus(supervisorCpus != null ? CpuSet.parse(supervisorCpus) : null)
                 .statusFile(StatusFile.pathFor(ProcessHandle.current().pid()))
                 .events(line -> {
                     synchronized (out) {

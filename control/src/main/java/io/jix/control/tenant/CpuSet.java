@@ -80,6 +80,16 @@ public record CpuSet(int[] cpus) {
         return true;
     }
 
+    /** Whether this set and {@code other} have a CPU in common. */
+    public boolean overlaps(CpuSet other) {
+        for (int c : other.cpus) {
+            if (Arrays.binarySearch(cpus, c) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The CPU list, runs collapsed: {@code 0-3,6}. */
     @Override
     public String toString() {

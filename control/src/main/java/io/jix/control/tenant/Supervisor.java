@@ -63,6 +63,9 @@ public final class Supervisor implements AutoCloseable {
     private final Duration readyTimeout;
     private final Duration stopGrace;
     private final List<String> confine;
+    private final boolean confineSelf;
+    private final CpuSet ownCpus;
+    private CpuSet previousCpus;
     private final ScheduledExecutorService scheduler;
     private final long startedMillis = System.currentTimeMillis();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -90,6 +93,9 @@ public final class Supervisor implements AutoCloseable {
             Tenant t = b.tenants.get(i);
             slots.add(new Slot(t, i, cpus.get(t.name()), logDir.resolve(t.name() + ".log")));
         }
+        this.confineSelf = b.confineSelf;
+        CpuSet spare = budget.spare(cpus);
+        this.ownCpus = b.ownCpus != null ? b.ownCpus : spare.size() > 0 ? spare : slots.getFirst().cpus;
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1,
                 r -> Thread.ofPlatform().name("jix-supervisor").daemon().unstarted(r));
         pool.setRemoveOnCancelPolicy(true);
@@ -108,6 +114,13 @@ public final class Supervisor implements AutoCloseable {
      */
     public void start() throws IOException {
         Files.createDirectories(logDir);
+        if (confineSelf) {
+            previousCpus = new CpuSet(io.jix.sys.Affinity.allowedCpus());
+            setOwnAffinity(ownCpus);
+            event("supervisor: pid %d confined to CPUs %s%s", ProcessHandle.current().pid(), ownCpus,
+                    slots.stream().filter(s -> s.cpus.overlaps(ownCpus)).map(s -> s.tenant.name())
+                            .reduce((x, y) -> x + ", " + y).map(n -> " (shared with tenant " + n + ")").orElse(""));
+        }
         if (slots.stream().anyMatch(s -> s.tenant.ownLink())) {
             String why = TestNet.unavailableReason();
             if (why != null) {
@@ -180,6 +193,11 @@ public final class Supervisor implements AutoCloseable {
     /** The tenants' places, for tests. */
     List<Slot> slots() {
         return slots;
+    }
+
+    /** The CPUs the supervisor's own threads run on when it confines itself ({@link Builder#confineSelf}). */
+    public CpuSet ownCpus() {
+        return ownCpus;
     }
 
     /** The CPU budget. */
@@ -255,6 +273,14 @@ public final class Supervisor implements AutoCloseable {
             if (holdsNetwork) {
                 holdsNetwork = false;
                 TestNet.release();
+            }
+            if (previousCpus != null) {
+                try {
+                    setOwnAffinity(previousCpus);
+                } catch (IOException | RuntimeException e) {
+                    event("supervisor: cannot restore its CPUs %s: %s", previousCpus, e.getMessage());
+                }
+                previousCpus = null;
             }
             if (statusPath != null) {
                 try {
@@ -473,6 +499,29 @@ public final class Supervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets the affinity of every thread of this process ({@code taskset -a -p}); threads made later
+     * inherit it from the thread that makes them. The supervisor's own work on a tenant's death —
+     * spawning, JIT-compiling paths it had not run yet, polling — then stays off the other tenants'
+     * CPUs.
+     */
+    private static void setOwnAffinity(CpuSet cpus) throws IOException {
+        List<String> cmd = List.of(tool("taskset", "util-linux"), "-a", "-p", "-c", cpus.toString(),
+                Long.toString(ProcessHandle.current().pid()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while setting the supervisor's CPUs", e);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     /** The path of {@code name}, which tenants' command lines start with. */
     private static String tool(String name, String debianPackage) {
         for (String dir : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
@@ -552,6 +601,8 @@ public final class Supervisor implements AutoCloseable {
         private Duration readyTimeout = Duration.ofSeconds(60);
         private Duration stopGrace = Duration.ofSeconds(5);
         private List<String> confine;
+        private boolean confineSelf;
+        private CpuSet ownCpus;
 
         private Builder() {
         }
@@ -634,6 +685,25 @@ public final class Supervisor implements AutoCloseable {
          */
         public Builder confineWith(List<String> prefix) {
             this.confine = List.copyOf(prefix);
+            return this;
+        }
+
+        /**
+         * Whether {@link Supervisor#start()} confines this whole process (every thread) to the
+         * supervisor's CPUs, until {@link Supervisor#close()} gives it back the CPUs it had
+         * (default no; {@code ./jix control} does).
+         */
+        public Builder confineSelf(boolean confine) {
+            this.confineSelf = confine;
+            return this;
+        }
+
+        /**
+         * The supervisor's own CPUs when it confines itself (default: the budget's CPUs no tenant
+         * got, else the first tenant's).
+         */
+        public Builder supervisorCpus(CpuSet cpus) {
+            this.ownCpus = cpus;
             return this;
         }
 

@@ -230,6 +230,35 @@ class SupervisorTest {
         }
     }
 
+    @Test
+    void theSupervisorConfinesItselfWhileItRunsAndGivesItsCpusBack() throws Exception {
+        CpuSet mine = CoreBudget.ofThisProcess().cpus();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mine.size() > 1, "needs two CPUs");
+        CpuSet first = new CpuSet(new int[] {mine.cpus()[0]});
+        long self = ProcessHandle.current().pid();
+        Supervisor s = Supervisor.builder()
+                .tenant(Tenant.parse("name=a,app=echo,link=none"))
+                .tenant(Tenant.parse("name=b,app=echo,link=none"))
+                .budget(new CoreBudget(mine))
+                .childJvm(new ChildJvm(List.of("java")))
+                .confineWith(List.of("confine"))
+                .starter((command, log) -> new FakeProcess(command))
+                .readiness(pid -> true)
+                .logDirectory(dir)
+                .confineSelf(true)
+                .events(events::add)
+                .build();
+        try (s) {
+            assertThat(s.ownCpus()).as("no spare CPU: the first tenant's").isEqualTo(first);
+            s.start();
+            assertThat(first.threadsOutside(self)).isEmpty();
+            assertThat(new CpuSet(io.jix.sys.Affinity.allowedCpus())).isEqualTo(first);
+            assertThat(events).anyMatch(e -> e.contains("confined to CPUs " + first + " (shared with tenant a)"));
+        }
+        assertThat(new CpuSet(io.jix.sys.Affinity.allowedCpus())).isEqualTo(mine);
+        assertThat(mine.threadsOutside(self)).isEmpty();
+    }
+
     private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
