@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TenantIsolationTest {
     /** Requests per second of the steady load on B. */
-    private static final int RATE = Integer.getInteger("jix.tenants.rate", 4000);
+    private static final int RATE = Integer.getInteger("jix.tenants.rate", 2000);
     private static final int CONNECTIONS = 2;
     /** Seconds of load before the first window: B's and the probe's JIT compile their paths on B's CPU. */
     private static final int WARMUP_S = 4;
