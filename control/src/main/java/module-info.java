@@ -9,4 +9,5 @@ module jix.control {
     requires jix.sys;
     requires jix.testnet;
     exports io.jix.control;
+    exports io.jix.control.tenant;
 }
