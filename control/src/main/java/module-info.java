@@ -10,4 +10,5 @@ module jix.control {
     requires jix.testnet;
     requires java.management; // thread CPU time, to show what a parked thread costs
     exports io.jix.control;
+    exports io.jix.control.tenant;
 }

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "jix", mixinStandardHelpOptions = true, version = "jix 0.1.0",
         description = "The IX protected dataplane operating system, in Java.",
         subcommands = {ServeCommand.class, StatsCommand.class, CtlCommand.class, TestnetCommand.class,
-                NicCommand.class, BenchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+                NicCommand.class, BenchCommand.class, DemoCommand.class, ControlCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

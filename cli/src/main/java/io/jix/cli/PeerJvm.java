@@ -1,5 +1,6 @@
 package io.jix.cli;
 
+import io.jix.control.tenant.ChildJvm;
 import io.jix.testnet.TestNet;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -35,19 +36,7 @@ final class PeerJvm {
 
     /** The same command line without the namespace: this command line again, as a child JVM here. */
     static List<String> local(List<String> jvmOptions, List<String> args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions);
-        String modulePath = System.getProperty("jdk.module.path");
-        if (modulePath != null && !modulePath.isEmpty() && PeerJvm.class.getModule().isNamed()) {
-            cmd.addAll(List.of("--enable-native-access=jix.sys,jix.dataplane,ALL-UNNAMED", "--module-path",
-                    modulePath, "-m", "jix.cli/io.jix.cli.Main"));
-        } else {
-            cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName()));
-        }
-        cmd.addAll(args);
-        return cmd;
+        return ChildJvm.ofThisProcess(jvmOptions, "jix.cli", Main.class.getName(), PeerJvm.class).with(args);
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.jix.cli;
 
+import io.jix.testnet.TenantLinks;
 import io.jix.testnet.TestNet;
 import io.jix.testnet.TestNetException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -82,8 +84,9 @@ public final class TestnetCommand implements Runnable {
             name = "down",
             mixinStandardHelpOptions = true,
             versionProvider = TestnetCommand.RootVersion.class,
-            description = "Remove " + TestNet.LOCAL_IF + " (and with it " + TestNet.PEER_IF + ") and the namespace "
-                    + TestNet.NAMESPACE + ". Idempotent; touches nothing else.")
+            description = "Remove " + TestNet.LOCAL_IF + " (and with it " + TestNet.PEER_IF + "), the tenant links ("
+                    + TenantLinks.HOST_PREFIX + "<i>, of ./jix control) and the namespace " + TestNet.NAMESPACE
+                    + ". Idempotent; touches nothing else.")
     public static final class Down implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -99,8 +102,8 @@ public final class TestnetCommand implements Runnable {
                     out.println("test network already down; nothing to remove");
                 } else {
                     TestNet.down();
-                    out.println("removed " + TestNet.LOCAL_IF + ", " + TestNet.PEER_IF + " and namespace "
-                            + TestNet.NAMESPACE);
+                    out.println("removed " + TestNet.LOCAL_IF + ", " + TestNet.PEER_IF + ", the tenant links and"
+                            + " namespace " + TestNet.NAMESPACE);
                 }
             });
         }
@@ -122,7 +125,15 @@ public final class TestnetCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return report(spec, () -> spec.commandLine().getOut().println(TestNet.status()));
+            return report(spec, () -> {
+                PrintWriter out = spec.commandLine().getOut();
+                out.println(TestNet.status());
+                List<Integer> tenants = TenantLinks.present();
+                if (!tenants.isEmpty()) {
+                    out.println("  tenant links: " + String.join(", ",
+                            tenants.stream().map(i -> TenantLinks.pair(i).toString()).toList()));
+                }
+            });
         }
     }
 

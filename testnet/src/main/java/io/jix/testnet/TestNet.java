@@ -164,14 +164,16 @@ public final class TestNet {
     }
 
     /**
-     * Removes {@value #LOCAL_IF} (and with it {@value #PEER_IF}) and the namespace {@value #NAMESPACE},
-     * by exact name. Does nothing when they do not exist; touches nothing else.
+     * Removes {@value #LOCAL_IF} (and with it {@value #PEER_IF}), the tenant links of
+     * {@link TenantLinks}, and the namespace {@value #NAMESPACE}, by exact name. Does nothing when
+     * they do not exist; touches nothing else.
      *
      * @throws TestNetException when not possible here or a command fails
      */
     public static void down() {
         requireAvailable(false);
         locked(() -> {
+            TenantLinks.removeAll();
             if (link(null, LOCAL_IF).isPresent()) {
                 ip("link", "delete", "dev", LOCAL_IF).orThrow();
             }
@@ -341,7 +343,7 @@ public final class TestNet {
     // ---------------------------------------------------------------------------------------------
     // Steps of up()
 
-    private static void ensureNamespace() {
+    static void ensureNamespace() {
         if (namespaceListed()) {
             if (namespaceUsable()) {
                 return;
@@ -457,7 +459,7 @@ public final class TestNet {
     }
 
     /** Gives {@code dev} the address {@code address}/PREFIX and removes any other IPv4 address from it. */
-    private static void setOnlyAddress(String namespace, String dev, String address) {
+    static void setOnlyAddress(String namespace, String dev, String address) {
         String wanted = address + "/" + PREFIX;
         for (String present : addresses(namespace, dev)) {
             if (!present.equals(wanted)) {
@@ -481,7 +483,7 @@ public final class TestNet {
     // ---------------------------------------------------------------------------------------------
     // Reading state
 
-    private static boolean namespaceListed() {
+    static boolean namespaceListed() {
         for (String line : ip("netns", "list").orThrow().split("\n")) {
             String[] fields = line.trim().split("\\s+");
             if (fields[0].equals(NAMESPACE)) {
@@ -496,7 +498,7 @@ public final class TestNet {
     }
 
     /** Link {@code dev} in {@code namespace} (null: root), or empty when there is no such link there. */
-    private static Optional<Link> link(String namespace, String dev) {
+    static Optional<Link> link(String namespace, String dev) {
         if (namespace != null && !namespaceListed()) {
             return Optional.empty();
         }
@@ -601,7 +603,7 @@ public final class TestNet {
     // ---------------------------------------------------------------------------------------------
     // Plumbing
 
-    private static void requireAvailable(boolean needEthtool) {
+    static void requireAvailable(boolean needEthtool) {
         if (!isRoot()) {
             throw new TestNetException("the test network needs root (CAP_NET_ADMIN)");
         }
@@ -620,7 +622,7 @@ public final class TestNet {
         return Commands.find("ip").map(Path::toString).orElse("ip");
     }
 
-    private static String ethtool() {
+    static String ethtool() {
         return Commands.find("ethtool").map(Path::toString).orElse("ethtool");
     }
 
@@ -636,7 +638,7 @@ public final class TestNet {
     }
 
     /** {@code ip [-n namespace] args...}. */
-    private static Commands.Result ipIn(String namespace, String... args) {
+    static Commands.Result ipIn(String namespace, String... args) {
         List<String> command = new ArrayList<>();
         command.add(ipPath());
         if (namespace != null) {
@@ -647,7 +649,7 @@ public final class TestNet {
         return Commands.run(COMMAND_TIMEOUT, command);
     }
 
-    private static Commands.Result inPeer(List<String> command) {
+    static Commands.Result inPeer(List<String> command) {
         return Commands.run(COMMAND_TIMEOUT, peerCommand(command.toArray(String[]::new)));
     }
 
@@ -727,7 +729,7 @@ public final class TestNet {
      * Runs {@code action} holding this JVM's monitor and an exclusive lock on a file shared by every
      * process on the machine, so that two test runs never build or tear down the network at once.
      */
-    private static <T> T locked(Supplier<T> action) {
+    static <T> T locked(Supplier<T> action) {
         synchronized (MONITOR) {
             Path file = lockFile();
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
