@@ -26,7 +26,7 @@ public final class ElasticControl implements AutoCloseable {
     private final LoadMeter meter;
     private final ScheduledExecutorService timer;
     private final Consumer<Step> listener;
-    private volatile int threads;
+    private int threads; // control thread only
     private volatile long resizes;
     private long spin = -1;
     private CompletableFuture<Void> resizing = CompletableFuture.completedFuture(null);
@@ -51,11 +51,6 @@ public final class ElasticControl implements AutoCloseable {
     public static ElasticControl start(Dataplane dataplane, CorePolicy policy, Duration interval,
                                        Consumer<Step> listener) {
         return new ElasticControl(dataplane, policy, interval, listener == null ? s -> { } : listener);
-    }
-
-    /** The thread count the policy asked for last. */
-    public int threads() {
-        return threads;
     }
 
     /** How many times the thread count changed. */

@@ -88,16 +88,6 @@ public final class IxcpPolicy implements CorePolicy {
         return slowBusy < LIGHT_LOAD ? 0 : 20_000;
     }
 
-    /** The fast-averaged queueing delay, ns (for reports). */
-    public double fastDelayNanos() {
-        return fastDelay;
-    }
-
-    /** The slow-averaged busy fraction (for reports). */
-    public double slowBusy() {
-        return slowBusy;
-    }
-
     private int changed(int from, int to) {
         hold = holdIntervals;
         // The same load over another thread count: each thread's busy fraction scales by from/to.

@@ -174,12 +174,13 @@ public final class BypassBackend implements Backend {
         transfer(batch);
         // Run the stacks only while earlier events are (nearly) all handed over: the pending queue,
         // and so the frames its events hold, stays bounded however fast traffic arrives.
+        long now = System.nanoTime(); // one clock read per poll: the stacks' timers and the publishing share it
         if (pending.size() < batchCap) {
-            pollLanes();
+            pollLanes(now);
             transfer(batch);
         }
         transmit();
-        publish();
+        publish(now);
         return batch.size() - before;
     }
 
@@ -187,8 +188,7 @@ public final class BypassBackend implements Backend {
      * Mirrors the lanes' own counters into the stats file: a few plain stores per iteration, and
      * every {@link #KERNEL_STATS_NANOS} one {@code getsockopt} for the kernel's drop counters.
      */
-    private void publish() {
-        long now = System.nanoTime();
+    private void publish(long now) {
         if (now - kernelStatsAt > KERNEL_STATS_NANOS) {
             kernelStatsAt = now;
             long kernelDrops = 0;
@@ -234,12 +234,10 @@ public final class BypassBackend implements Backend {
         counters.publish(Counter.TCP_OUT_OF_ORDER, outOfOrder);
     }
 
-    private int pollLanes() {
+    private void pollLanes(long now) {
         if (arp.published() != arpSeen) {
             arpSeen = arp.applySince(arpSeen, lanes);
         }
-        long now = System.nanoTime();
-        int frames = 0;
         int backlog = 0;
         int n = lanes.length;
         int start = nextLane;
@@ -247,14 +245,11 @@ public final class BypassBackend implements Backend {
         for (int k = 0; k < n; k++) {
             Lane lane = lanes[(start + k) % n];
             int received = lane.stack.poll(now); // runs the TCP layer's timers too (its transport poll hook)
-            frames += received;
             backlog += received + lane.queue.backlog(); // what was waiting when this poll came
-
         }
         if (backlog > 0) {
             counters.add(Counter.RX_BACKLOG, backlog);
         }
-        return frames;
     }
 
     private void transmit() {
@@ -829,7 +824,7 @@ public final class BypassBackend implements Backend {
     }
 
     @Override
-    public void arrived() {
+    public void moveEnded() {
         moving = false;
     }
 

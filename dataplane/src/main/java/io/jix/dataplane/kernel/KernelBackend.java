@@ -797,7 +797,7 @@ public final class KernelBackend implements Backend {
     }
 
     @Override
-    public void arrived() {
+    public void moveEnded() {
         // nothing is tied to a thread
     }
 

@@ -50,8 +50,11 @@ public interface Backend extends AutoCloseable {
      */
     boolean readyToMove();
 
-    /** The group has arrived on its new thread; called there. */
-    void arrived();
+    /**
+     * The move is over: the group arrived on its new thread, or was left where it was; called on
+     * the thread that runs it now.
+     */
+    void moveEnded();
 
     /** The TCP ports this backend listens on, as bound (port 0 resolved). */
     int[] tcpPorts();

@@ -9,8 +9,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * Counters written straight into an elastic thread's block of the stats file. A thread has its
  * own instance for its loop counters, and each flow group has one that points at the block of
- * the thread that owns the group: when the group migrates, {@link #retarget} points it at the new
- * owner's block and carries the group's share of the gauges across, so per-thread values stay
+ * the thread that owns the group: when the group migrates, {@link #detach} on the old owner and
+ * {@link #attach} on the new one carry the group's share of the gauges across, so per-thread values stay
  * true and totals never jump. A block is only written by the thread that owns it.
  */
 public final class Counters {

@@ -129,16 +129,6 @@ public final class ElasticThread implements Runnable {
         spinNanos = Math.max(0, nanos);
     }
 
-    /** Whether the thread is waiting in the kernel (nothing to do, or no group). */
-    public boolean isParked() {
-        return parked;
-    }
-
-    /** The groups this thread owns; a snapshot, for tests and tools (on the thread itself it is exact). */
-    public int ownedGroups() {
-        return (int) counters.get(Counter.GROUPS_OWNED);
-    }
-
     MemorySegment block() {
         return counters.block();
     }
@@ -206,12 +196,14 @@ public final class ElasticThread implements Runnable {
             }
             if (n == 0) {
                 park(end, true);
+                end = System.nanoTime();
             } else if (idle == Idle.SPIN || end - lastWork < spinNanos) {
                 Thread.onSpinWait();
             } else {
                 park(end, false);
+                end = System.nanoTime();
             }
-            counters.add(Counter.IDLE_NANOS, System.nanoTime() - start);
+            counters.add(Counter.IDLE_NANOS, end - start);
         }
     }
 
@@ -297,6 +289,7 @@ public final class ElasticThread implements Runnable {
                 counters.increment(Counter.MIGRATION_WAITS);
                 continue; // the application still holds views made on this thread; try next iteration
             } else {
+                g.backend.moveEnded(); // it stays here: deliver checked views again
                 w.done().completeExceptionally(new IllegalStateException("flow group " + g.groupIndex()
                         + " did not become movable in time: its application holds checked receive views"));
             }

@@ -82,7 +82,7 @@ public final class FlowGroup implements ElasticContext {
     void adopt(ElasticThread thread) {
         calls.bind(Thread.currentThread());
         counters.attach(thread.block());
-        backend.arrived();
+        backend.moveEnded();
         owner = thread;
         if (app == null && !started.isDone()) {
             try {
@@ -102,11 +102,6 @@ public final class FlowGroup implements ElasticContext {
         owner = null;
         calls.bind(null);
         counters.detach();
-    }
-
-    /** Whether the application failed to start on this group (it then receives nothing). */
-    boolean failed() {
-        return app == null;
     }
 
     /**
