@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 /** {@code ./jix bench echo|memcached}: load generators against jix's servers (the engine is {@code jix.loadgen}). */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = TestnetCommand.RootVersion.class,
         description = "Load generators: drive a server with many connections and report throughput and latency.",
-        subcommands = {BenchCommand.Echo.class, BenchMemcached.class, ElasticBench.class, ElasticBench.Load.class})
+        subcommands = {BenchCommand.Echo.class, BenchMemcached.class, ElasticBench.class, ElasticBench.Load.class,
+                ElasticBench.Capacity.class})
 public final class BenchCommand implements Runnable {
 
     @Spec

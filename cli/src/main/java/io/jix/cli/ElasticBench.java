@@ -8,6 +8,7 @@ import io.jix.dataplane.Dataplane;
 import io.jix.dataplane.Idle;
 import io.jix.loadgen.EchoWorkload;
 import io.jix.loadgen.LoadGenerator;
+import io.jix.loadgen.SteppedLoad;
 import io.jix.nic.FlowSteering;
 import io.jix.testnet.TestNet;
 import java.io.BufferedReader;
@@ -28,21 +29,26 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Option;
 
 /**
  * {@code ./jix bench elastic}: the elasticity experiment of IX's control plane. The echo server
- * runs on jix's own stack over jix0's two queues; a paced (open-loop) echo load from jix-peer
- * steps low → high → low. It runs twice — elastic ({@code --cores 1:2}, IXCP policy, backoff
- * idling) and static busy-polling (2 threads, {@code --idle spin}) — and records, per second, the
- * offered and achieved load, p99, the threads running and the CPU the elastic threads used.
+ * runs on jix's own stack over jix0's two queues; a paced (open-loop) echo load from jix-peer steps
+ * low → high → low, as fractions of the <em>capacity</em>: the highest paced rate at which two
+ * elastic threads keep p99 within the SLA, measured first by bisection (a rate the box cannot serve
+ * within the SLA is not load the dataplane could be asked to carry). The load runs twice — elastic
+ * ({@code --cores 1:2}, IXCP policy, backoff idling) and static busy-polling (2 threads,
+ * {@code --idle spin}) — over connections made once, and records per second the offered and
+ * achieved load, p99, the threads running and the CPU the elastic threads used.
  */
 @Command(name = "elastic", mixinStandardHelpOptions = true, versionProvider = TestnetCommand.RootVersion.class,
         description = {
             "Elasticity: echo on xdp over jix0, load from " + TestNet.NAMESPACE + " stepping low -> high -> low"
-                    + " (fractions of a capacity measured first), once with --cores 1:2 and once static and"
-                    + " busy-polling; per-second CSV, a PNG plot and a summary (CPU at low load, p99 per phase).",
-            "Root; brings the test network up and down. Bounded: about 2 x 3 x --step seconds plus calibration."
+                    + " (fractions of the capacity at the SLA, measured first), once with --cores 1:2 and once static"
+                    + " and busy-polling; per-second CSV, a PNG plot and a summary (CPU at low load, p99 per phase).",
+            "Root; brings the test network up and down. Bounded: about 2 x (3 x --step + --warmup) seconds plus"
+                    + " about a minute of calibration."
         })
 final class ElasticBench implements Callable<Integer> {
 
@@ -61,20 +67,41 @@ final class ElasticBench implements Callable<Integer> {
     @Option(names = "--connections", defaultValue = "16", description = "Client connections (default: ${DEFAULT-VALUE}).")
     int connections;
 
+    @Option(names = "--capacity", defaultValue = "0", paramLabel = "RATE",
+            description = "Skip the capacity search and use this many echoes/s (default: search).")
+    long givenCapacity;
+
+    @Option(names = "--settle", defaultValue = "3", paramLabel = "SECONDS",
+            description = "Seconds after each step change counted as the transition (default: ${DEFAULT-VALUE}).")
+    int settleSeconds;
+
     @Option(names = "--out", defaultValue = "target/elastic", paramLabel = "DIR", description = "Where the CSV and PNG go.")
     Path out;
 
     private static final int PORT = 7007;
+    private static final int WARMUP_SECONDS = 5;
+    private static final String[] PHASES = {"low", "high", "low again"};
 
     /** One second of one run, as measured on both sides. */
     record Second(String config, int t, double offered, double achieved, double p99Micros, double threads,
                   double cpuPercent) {
     }
 
+    /** One step's steady seconds (after the transition), latencies merged by the generator. */
+    record Phase(String config, int index, double offered, double achieved, double p50Micros, double p99Micros,
+                 double p999Micros) {
+    }
+
+    private enum Server { ELASTIC, TWO_THREADS, STATIC }
+
     @Override
     public Integer call() throws Exception {
         if (!TestNet.isRoot()) {
             System.err.println("bench elastic: needs root (AF_XDP and the test network)");
+            return 2;
+        }
+        if (settleSeconds < 0 || settleSeconds >= stepSeconds) {
+            System.err.println("bench elastic: --settle must be 0.." + (stepSeconds - 1));
             return 2;
         }
         TestNet.acquire();
@@ -83,16 +110,16 @@ final class ElasticBench implements Callable<Integer> {
             if (broughtUp) {
                 TestNet.up();
             }
-            double capacity = calibrate();
-            System.out.printf(Locale.ROOT, "capacity (closed loop, 2 busy-polling threads): %.0f echoes/s%n", capacity);
+            double capacity = givenCapacity > 0 ? givenCapacity : capacity();
             double[] rates = {low * capacity, high * capacity, low * capacity};
-            List<Second> all = new ArrayList<>();
-            all.addAll(run("elastic", rates));
-            all.addAll(run("static", rates));
+            List<Second> seconds = new ArrayList<>();
+            List<Phase> phases = new ArrayList<>();
+            run("elastic", rates, seconds, phases);
+            run("static", rates, seconds, phases);
             Files.createDirectories(out);
-            writeCsv(out.resolve("elastic.csv"), all);
-            TimeSeriesPlot.write(out.resolve("elastic.png"), all, slaMicros);
-            summarize(all);
+            writeCsv(out.resolve("elastic.csv"), seconds);
+            TimeSeriesPlot.write(out.resolve("elastic.png"), seconds, slaMicros);
+            summarize(capacity, seconds, phases);
             System.out.println("wrote " + out.resolve("elastic.csv") + " and " + out.resolve("elastic.png"));
             return 0;
         } finally {
@@ -103,68 +130,78 @@ final class ElasticBench implements Callable<Integer> {
         }
     }
 
-    private Dataplane server(boolean elastic) throws IOException {
+    private Dataplane server(Server kind) throws IOException {
         Dataplane.Builder b = Dataplane.builder().backend(BackendKind.XDP).interfaceName(TestNet.LOCAL_IF)
                 .address(InetAddress.getByName(TestNet.LOCAL_ADDRESS)).prefix(TestNet.PREFIX)
                 .steering(FlowSteering.PORT_XOR).tcpPorts(PORT).udpPorts(PORT).name("elastic-bench");
-        if (elastic) {
-            b.cores(1, 2).idle(Idle.BACKOFF);
-        } else {
-            b.threads(2).idle(Idle.SPIN);
+        switch (kind) {
+            case ELASTIC -> b.cores(1, 2).idle(Idle.BACKOFF);
+            case TWO_THREADS -> b.cores(2, 2).idle(Idle.BACKOFF);
+            case STATIC -> b.threads(2).idle(Idle.SPIN);
         }
         return b.start(EchoServer.application());
     }
 
-    private double calibrate() throws Exception {
-        Dataplane dp = server(false);
-        try {
-            List<String> lines = peer(List.of("bench", "echo", "--address", TestNet.LOCAL_ADDRESS,
-                    "--connections", String.valueOf(connections), "--depth", "4", "--warmup", "1", "--duration", "3"),
-                    null);
-            for (String l : lines) {
-                int i = l.indexOf("rps=");
-                if (i >= 0) {
-                    return Double.parseDouble(l.substring(i + 4).split(" ")[0]);
-                }
-            }
-            throw new IllegalStateException("calibration printed no rate: " + lines);
-        } finally {
-            dp.close();
+    /**
+     * The closed-loop peak of two busy-polling threads bounds the search; the capacity is the
+     * highest paced rate two backoff threads serve within the SLA (polling budget 20 µs, as the
+     * policy sets it under load).
+     */
+    private double capacity() throws Exception {
+        double peak;
+        try (Dataplane _ = server(Server.STATIC)) {
+            peak = value(only(peer(List.of("bench", "echo", "--address", TestNet.LOCAL_ADDRESS, "--connections",
+                    String.valueOf(connections), "--depth", "4", "--warmup", "1", "--duration", "3"), null), "rps="));
         }
+        System.out.printf(Locale.ROOT, "closed-loop peak (2 busy-polling threads, depth 4): %.0f echoes/s%n", peak);
+        double capacity;
+        try (Dataplane _ = server(Server.TWO_THREADS)) {
+            capacity = value(only(peer(List.of("bench", "elastic-capacity", "--address", TestNet.LOCAL_ADDRESS,
+                    "--connections", String.valueOf(connections), "--sla-us", String.valueOf(slaMicros),
+                    "--from", String.valueOf(Math.round(peak * 0.05)), "--to", String.valueOf(Math.round(peak))),
+                    line -> System.out.println("  " + line)), "capacity="));
+        }
+        System.out.printf(Locale.ROOT, "capacity (paced, 2 elastic threads, p99 <= %d us): %.0f echoes/s = %.2f of the"
+                + " closed-loop peak%n", slaMicros, capacity, capacity / peak);
+        return capacity;
     }
 
-    private List<Second> run(String config, double[] rates) throws Exception {
-        System.out.printf("%s: %d s at each of %s echoes/s%n", config, stepSeconds, java.util.Arrays.toString(
-                java.util.Arrays.stream(rates).mapToLong(Math::round).toArray()));
-        Dataplane dp = server(config.equals("elastic"));
+    private void run(String config, double[] rates, List<Second> seconds, List<Phase> phases) throws Exception {
+        System.out.printf("%s: %d s warm-up, then %d s at each of %s echoes/s%n", config, WARMUP_SECONDS, stepSeconds,
+                java.util.Arrays.toString(java.util.Arrays.stream(rates).mapToLong(Math::round).toArray()));
+        boolean elastic = config.equals("elastic");
+        Dataplane dp = server(elastic ? Server.ELASTIC : Server.STATIC);
         java.util.concurrent.atomic.AtomicReference<ElasticControl.Step> lastStep = new java.util.concurrent.atomic.AtomicReference<>();
-        ElasticControl control = config.equals("elastic")
+        ElasticControl control = elastic
                 ? ElasticControl.start(dp, new IxcpPolicy(slaMicros * 1_000), Duration.ofMillis(50), lastStep::set) : null;
         try {
             ServerSampler sampler = new ServerSampler(dp);
             List<String> args = new ArrayList<>(List.of("bench", "elastic-load", "--address", TestNet.LOCAL_ADDRESS,
-                    "--connections", String.valueOf(connections), "--step", String.valueOf(stepSeconds)));
+                    "--connections", String.valueOf(connections), "--step", String.valueOf(stepSeconds),
+                    "--warmup", String.valueOf(WARMUP_SECONDS), "--settle", String.valueOf(settleSeconds)));
             for (double r : rates) {
                 args.add(String.valueOf(Math.round(r)));
             }
-            List<Second> seconds = new ArrayList<>();
             peer(args, line -> {
-                // "t=<s> rate=<offered> rps=<achieved> p99_us=<p99>", printed as each second ends
                 String[] f = line.split(" ");
-                if (f.length == 4 && f[0].startsWith("t=")) {
+                if (f[0].startsWith("t=")) { // t= rate= rps= p50_us= p99_us= max_us=, as each second ends
                     ServerSampler.Window w = sampler.window(Duration.ofSeconds(1));
-                    seconds.add(new Second(config, Integer.parseInt(f[0].substring(2)), value(f[1]), value(f[2]),
-                            value(f[3]), w.threads(), w.cpuPercent()));
+                    Second s = new Second(config, (int) value(f[0]), value(f[1]), value(f[2]), value(f[4]),
+                            w.threads(), w.cpuPercent());
+                    seconds.add(s);
                     ElasticControl.Step step = lastStep.get();
-                    System.out.printf(Locale.ROOT, "  %s t=%3s offered %7.0f achieved %7.0f p99 %8.1f us threads %.1f cpu %5.1f%%%s%n",
-                            config, f[0].substring(2), value(f[1]), value(f[2]), value(f[3]), w.threads(), w.cpuPercent(),
-                            step == null ? "" : String.format(Locale.ROOT, " (policy saw busy %.2f, queue %.2f, delay %.1f us)",
+                    System.out.printf(Locale.ROOT, "  %s t=%3d offered %7.0f achieved %7.0f p50 %7.1f p99 %8.1f us"
+                                    + " threads %.1f cpu %5.1f%%%s%n", config, s.t(), s.offered(), s.achieved(),
+                            value(f[3]), s.p99Micros(), s.threads(), s.cpuPercent(), step == null ? ""
+                                    : String.format(Locale.ROOT, " (policy saw busy %.2f, queue %.2f, delay %.1f us)",
                                     step.sample().busyFraction(), step.sample().queueLength(),
                                     step.sample().queueingDelayNanos() / 1e3));
+                } else if (f[0].startsWith("phase=")) { // phase= rate= rps= p50_us= p99_us= p999_us=
+                    phases.add(new Phase(config, (int) value(f[0]), value(f[1]), value(f[2]), value(f[3]), value(f[4]),
+                            value(f[5])));
                 }
             });
             sampler.stop();
-            return seconds;
         } finally {
             if (control != null) {
                 control.close();
@@ -177,9 +214,26 @@ final class ElasticBench implements Callable<Integer> {
         return Double.parseDouble(kv.substring(kv.indexOf('=') + 1));
     }
 
+    /** The {@code key=value} field starting with {@code key} in the one line that has it. */
+    private static String only(List<String> lines, String key) {
+        for (String l : lines) {
+            for (String f : l.split(" ")) {
+                if (f.startsWith(key)) {
+                    return f;
+                }
+            }
+        }
+        throw new IllegalStateException("the load generator printed no " + key + ": " + lines);
+    }
+
     /** Runs this CLI in the peer namespace, hands each stdout line to {@code onLine} as it arrives, returns them all. */
     private List<String> peer(List<String> args, java.util.function.Consumer<String> onLine) throws Exception {
-        Process p = new ProcessBuilder(PeerJvm.command(List.of("-Xmx512m"), args))
+        List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
+        String extra = System.getenv("JIX_PEER_JAVA_OPTS"); // e.g. GC logging for the generator
+        if (extra != null && !extra.isBlank()) {
+            jvm.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        Process p = new ProcessBuilder(PeerJvm.command(jvm, args))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         List<String> lines = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -210,29 +264,29 @@ final class ElasticBench implements Callable<Integer> {
         Files.writeString(file, sb);
     }
 
-    private void summarize(List<Second> all) {
+    /**
+     * Per phase: the generator's merged latencies over the steady seconds, how many of those seconds
+     * broke the SLA, mean threads and CPU; then CPU at low load, elastic vs static.
+     */
+    private void summarize(double capacity, List<Second> seconds, List<Phase> phases) {
         System.out.println();
-        System.out.println("phase          config   offered/s  achieved/s  p99 us (median of seconds)  threads  CPU %");
-        String[] phases = {"low", "high", "low again"};
+        System.out.printf(Locale.ROOT, "capacity %.0f echoes/s; each phase's first %d s are its transition%n", capacity,
+                settleSeconds);
+        System.out.println("phase      config   offered/s achieved/s  p50 us   p99 us  p99.9 us  steady s > SLA  threads  CPU %");
         double[] lowCpu = new double[2];
-        for (String config : new String[] {"elastic", "static"}) {
-            for (int ph = 0; ph < 3; ph++) {
-                int from = ph * stepSeconds + 2; // skip each step's first two seconds: the transition
-                int to = (ph + 1) * stepSeconds;
-                List<Second> in = all.stream().filter(s -> s.config().equals(config) && s.t() > from && s.t() <= to).toList();
-                if (in.isEmpty()) {
-                    continue;
-                }
-                double p99 = in.stream().mapToDouble(Second::p99Micros).sorted().toArray()[in.size() / 2];
-                double cpu = in.stream().mapToDouble(Second::cpuPercent).average().orElse(0);
-                if (ph == 0) {
-                    lowCpu[config.equals("elastic") ? 0 : 1] = cpu;
-                }
-                System.out.printf(Locale.ROOT, "%-14s %-8s %9.0f  %10.0f  %26.1f  %7.2f  %5.1f%n", phases[ph], config,
-                        in.stream().mapToDouble(Second::offered).average().orElse(0),
-                        in.stream().mapToDouble(Second::achieved).average().orElse(0), p99,
-                        in.stream().mapToDouble(Second::threads).average().orElse(0), cpu);
+        for (Phase p : phases) {
+            int from = p.index() * stepSeconds + settleSeconds;
+            int to = (p.index() + 1) * stepSeconds;
+            List<Second> in = seconds.stream().filter(s -> s.config().equals(p.config()) && s.t() > from && s.t() <= to)
+                    .toList();
+            double cpu = in.stream().mapToDouble(Second::cpuPercent).average().orElse(0);
+            if (p.index() == 0) {
+                lowCpu[p.config().equals("elastic") ? 0 : 1] = cpu;
             }
+            System.out.printf(Locale.ROOT, "%-10s %-8s %9.0f %10.0f %7.1f %8.1f %9.1f %9d of %-3d %8.2f %6.1f%n",
+                    PHASES[p.index()], p.config(), p.offered(), p.achieved(), p.p50Micros(), p.p99Micros(),
+                    p.p999Micros(), in.stream().filter(s -> s.p99Micros() > slaMicros).count(), in.size(),
+                    in.stream().mapToDouble(Second::threads).average().orElse(0), cpu);
         }
         System.out.printf(Locale.ROOT, "CPU at low load: elastic %.1f %% vs static busy-polling %.1f %% = %.2fx%n",
                 lowCpu[0], lowCpu[1], lowCpu[1] == 0 ? 0 : lowCpu[0] / lowCpu[1]);
@@ -302,11 +356,16 @@ final class ElasticBench implements Callable<Integer> {
         }
     }
 
-    /** {@code bench elastic-load} (runs in jix-peer): paced echo load, one rate per step, one line per second. */
+    /**
+     * {@code bench elastic-load} (runs in jix-peer): one stepped, paced echo load over connections
+     * made once. Prints a line per second (after the warm-up) and, at the end, one line per step
+     * with the latencies of its steady seconds merged.
+     */
     @Command(name = "elastic-load", hidden = true, mixinStandardHelpOptions = true,
             versionProvider = TestnetCommand.RootVersion.class,
             description = "The load side of bench elastic (runs in " + TestNet.NAMESPACE + "): paced echo load,"
-                    + " --step seconds at each RATE, one line per second: t= rate= rps= p99_us=.")
+                    + " --step seconds at each RATE after --warmup seconds at the first; per second"
+                    + " t= rate= rps= p50_us= p99_us= max_us=, per step phase= rate= rps= p50_us= p99_us= p999_us=.")
     static final class Load implements Callable<Integer> {
         @Option(names = "--address", required = true)
         String address;
@@ -314,25 +373,118 @@ final class ElasticBench implements Callable<Integer> {
         int connections;
         @Option(names = "--step", defaultValue = "20")
         int stepSeconds;
+        @Option(names = "--warmup", defaultValue = "5", description = "Seconds at the first rate, not reported.")
+        int warmupSeconds;
+        @Option(names = "--settle", defaultValue = "3", description = "Seconds at the start of each step left out of its phase line.")
+        int settleSeconds;
         @picocli.CommandLine.Parameters(paramLabel = "RATE")
         List<Long> rates;
 
         @Override
         public Integer call() throws Exception {
-            InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(address), PORT);
-            int t = 0;
+            List<SteppedLoad.Step> steps = new ArrayList<>();
+            if (warmupSeconds > 0) {
+                steps.add(new SteppedLoad.Step(rates.getFirst(), warmupSeconds));
+            }
             for (long rate : rates) {
-                for (int s = 0; s < stepSeconds; s++) {
-                    LoadGenerator.Result r = LoadGenerator.run(new LoadGenerator.Config(target, connections, 1, 4,
-                            Duration.ZERO, Duration.ofSeconds(1), Long.MAX_VALUE, rate, Duration.ofSeconds(5)),
-                            new EchoWorkload(64));
-                    t++;
-                    System.out.printf(Locale.ROOT, "t=%d rate=%d rps=%.0f p99_us=%.1f%n", t, rate,
-                            r.requestsPerSecond(), r.micros(99));
-                    System.out.flush();
-                }
+                steps.add(new SteppedLoad.Step(rate, stepSeconds));
+            }
+            Histogram[] phases = new Histogram[rates.size()];
+            for (int i = 0; i < phases.length; i++) {
+                phases[i] = new Histogram(LoadGenerator.MAX_LATENCY_NANOS, 3);
+            }
+            SteppedLoad.run(new InetSocketAddress(InetAddress.getByName(address), PORT), connections, 4, steps,
+                    new EchoWorkload(64), (second, offered, latency) -> {
+                        int t = second - warmupSeconds;
+                        if (t < 1) {
+                            return;
+                        }
+                        int phase = (t - 1) / stepSeconds;
+                        if ((t - 1) % stepSeconds >= settleSeconds && phase < phases.length) {
+                            phases[phase].add(latency);
+                        }
+                        System.out.printf(Locale.ROOT, "t=%d rate=%.0f rps=%d p50_us=%.1f p99_us=%.1f max_us=%.1f%n", t,
+                                offered, latency.getTotalCount(), micros(latency, 50), micros(latency, 99),
+                                latency.getMaxValue() / 1e3);
+                        System.out.flush();
+                    });
+            for (int i = 0; i < phases.length; i++) {
+                Histogram h = phases[i];
+                System.out.printf(Locale.ROOT, "phase=%d rate=%d rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f%n", i,
+                        rates.get(i), h.getTotalCount() / (double) Math.max(1, stepSeconds - settleSeconds),
+                        micros(h, 50), micros(h, 99), micros(h, 99.9));
             }
             return 0;
         }
+    }
+
+    /**
+     * {@code bench elastic-capacity} (runs in jix-peer): the highest paced echo rate at which the
+     * server keeps its p99 within the SLA, by bisection between a rate that holds and one that
+     * need not. Each probe: a fresh set of connections, one second to settle, three measured; a
+     * probe that fails is tried once more, since a shared VM now and then stalls everything for
+     * ten milliseconds or more, and one such stall should not halve the capacity.
+     */
+    @Command(name = "elastic-capacity", hidden = true, mixinStandardHelpOptions = true,
+            versionProvider = TestnetCommand.RootVersion.class,
+            description = "The capacity search of bench elastic (runs in " + TestNet.NAMESPACE + "): bisects paced"
+                    + " echo rates between --from and --to for the highest whose p99 stays within --sla-us;"
+                    + " one line per probe, then capacity=.")
+    static final class Capacity implements Callable<Integer> {
+        @Option(names = "--address", required = true)
+        String address;
+        @Option(names = "--connections", defaultValue = "16")
+        int connections;
+        @Option(names = "--sla-us", defaultValue = "500")
+        long slaMicros;
+        @Option(names = "--from", required = true, description = "A rate expected to hold (echoes/s).")
+        long from;
+        @Option(names = "--to", required = true, description = "A rate not expected to hold, e.g. the closed-loop peak.")
+        long to;
+        @Option(names = "--probes", defaultValue = "7")
+        int probes;
+
+        @Override
+        public Integer call() throws Exception {
+            InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(address), PORT);
+            probe(target, from, 3); // warms up the generator's JIT; not judged
+            probe(target, to / 2.0, 2);
+            double good = from;
+            double bad = to;
+            for (int i = 0; i < probes; i++) {
+                double rate = (good + bad) / 2;
+                boolean holds = false;
+                for (int attempt = 0; attempt < 2 && !holds; attempt++) {
+                    double[] measured = probe(target, rate, 3);
+                    holds = measured[1] <= slaMicros && measured[0] >= 0.97 * rate;
+                    System.out.printf(Locale.ROOT, "probe rate=%.0f rps=%.0f p99_us=%.1f holds=%b%n", rate,
+                            measured[0], measured[1], holds);
+                    System.out.flush();
+                }
+                if (holds) {
+                    good = rate;
+                } else {
+                    bad = rate;
+                }
+            }
+            System.out.printf(Locale.ROOT, "capacity=%.0f%n", good);
+            return 0;
+        }
+
+        /** One probe: replies per second and p99 (us) over its last {@code measured} seconds. */
+        private double[] probe(InetSocketAddress target, double rate, int measured) throws InterruptedException {
+            Histogram h = new Histogram(LoadGenerator.MAX_LATENCY_NANOS, 3);
+            SteppedLoad.run(target, connections, 4, List.of(new SteppedLoad.Step(rate, 1 + measured)),
+                    new EchoWorkload(64), (second, offered, latency) -> {
+                        if (second > 1) {
+                            h.add(latency);
+                        }
+                    });
+            return new double[] {h.getTotalCount() / (double) measured, micros(h, 99)};
+        }
+    }
+
+    private static double micros(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1e3;
     }
 }

@@ -9,6 +9,15 @@ package io.jix.control;
  * busy time, spread over one thread fewer, stays under a target and queues are short. After each
  * change it holds still for a while (hysteresis), so the averages see the new configuration before
  * it acts again.
+ *
+ * <p>Busy time does not add up across threads: a polling thread is "busy" in every iteration that
+ * found work, so one thread at a high packet rate reads nearly 100 % busy while two threads at the
+ * same rate read 25 % each (each finds work less often and parks in between). Spread over one
+ * thread fewer, 2 × 25 % looks like room, the policy steps down, the lone thread reads 100 % again,
+ * and the dataplane flaps. So the policy also remembers the arrival rate at which each thread was
+ * added and gives that thread back only once the slow-averaged rate has fallen well below it — or
+ * once the threads are nearly idle whatever the rate (a thread added while the JIT was still
+ * compiling, at a rate one thread carries easily).
  */
 public final class IxcpPolicy implements CorePolicy {
 
@@ -22,6 +31,10 @@ public final class IxcpPolicy implements CorePolicy {
     private final double upBusy;
     private final double downBusy;
     private final int holdIntervals;
+    private final double downRateFraction;
+    private double[] upRate = new double[0]; // by thread count n: the fast arrival rate when the n-th thread came
+    private double fastRate;
+    private double slowRate;
     private double fastDelay;
     private double slowDelay;
     private double fastBusy;
@@ -31,10 +44,17 @@ public final class IxcpPolicy implements CorePolicy {
 
     /**
      * The defaults: step up at 1/4 of the SLA or 85 % busy, step down when n-1 threads would be
-     * under 50 % busy; hold 20 intervals (1 s at the control loop's 50 ms) after a change.
+     * under 50 % busy and the rate is under 60 % of the one that added the thread; hold 20 intervals
+     * (1 s at the control loop's 50 ms) after a change.
      */
     public IxcpPolicy(long slaNanos) {
-        this(slaNanos, 0.5, 0.05, 0.25, 0.85, 0.5, 20);
+        this(slaNanos, 0.5, 0.05, 0.25, 0.85, 0.5, 20, 0.6);
+    }
+
+    /** As the full constructor, stepping down at 60 % of the rate that added a thread. */
+    public IxcpPolicy(long slaNanos, double fastWeight, double slowWeight, double upDelayFraction, double upBusy,
+                      double downBusy, int holdIntervals) {
+        this(slaNanos, fastWeight, slowWeight, upDelayFraction, upBusy, downBusy, holdIntervals, 0.6);
     }
 
     /**
@@ -44,12 +64,16 @@ public final class IxcpPolicy implements CorePolicy {
      * @param upBusy          step up when the fast busy fraction passes this
      * @param downBusy        step down when the slow busy time, spread over one thread fewer, stays under this
      * @param holdIntervals   intervals to wait after a change
+     * @param downRateFraction step down only when the slow arrival rate is under this fraction of the
+     *                        rate at which the thread was added (or the threads are nearly idle)
      */
     public IxcpPolicy(long slaNanos, double fastWeight, double slowWeight, double upDelayFraction, double upBusy,
-                      double downBusy, int holdIntervals) {
-        if (slaNanos <= 0 || fastWeight <= 0 || fastWeight > 1 || slowWeight <= 0 || slowWeight > 1) {
-            throw new IllegalArgumentException("need a positive SLA and weights in (0, 1]");
+                      double downBusy, int holdIntervals, double downRateFraction) {
+        if (slaNanos <= 0 || fastWeight <= 0 || fastWeight > 1 || slowWeight <= 0 || slowWeight > 1
+                || !(downRateFraction > 0 && downRateFraction <= 1)) {
+            throw new IllegalArgumentException("need a positive SLA and weights and a rate fraction in (0, 1]");
         }
+        this.downRateFraction = downRateFraction;
         this.slaNanos = slaNanos;
         this.fastWeight = fastWeight;
         this.slowWeight = slowWeight;
@@ -63,6 +87,9 @@ public final class IxcpPolicy implements CorePolicy {
     public int decide(LoadSample s) {
         average(s);
         int n = s.threads();
+        if (upRate.length <= s.maxThreads()) {
+            upRate = java.util.Arrays.copyOf(upRate, s.maxThreads() + 1);
+        }
         if (hold > 0) {
             hold--;
             return n;
@@ -71,7 +98,9 @@ public final class IxcpPolicy implements CorePolicy {
         if (atRisk && n < s.maxThreads()) {
             return changed(n, n + 1);
         }
-        boolean spare = n > s.minThreads() && slowBusy * n / (n - 1) < downBusy
+        double spreadBusy = n > 1 ? slowBusy * n / (n - 1) : 1;
+        boolean rateFell = upRate[n] == 0 || slowRate < downRateFraction * upRate[n];
+        boolean spare = n > s.minThreads() && spreadBusy < downBusy && (rateFell || spreadBusy < downBusy / 2)
                 && slowDelay < upDelayFraction * slaNanos / 4;
         if (spare) {
             return changed(n, n - 1);
@@ -90,6 +119,9 @@ public final class IxcpPolicy implements CorePolicy {
 
     private int changed(int from, int to) {
         hold = holdIntervals;
+        if (to > from) {
+            upRate[to] = fastRate;
+        }
         // The same load over another thread count: each thread's busy fraction scales by from/to.
         fastBusy = Math.min(1, fastBusy * from / to);
         slowBusy = Math.min(1, slowBusy * from / to);
@@ -100,6 +132,7 @@ public final class IxcpPolicy implements CorePolicy {
         if (!primed) {
             fastDelay = slowDelay = s.queueingDelayNanos();
             fastBusy = slowBusy = s.busyFraction();
+            fastRate = slowRate = s.arrivalsPerSecond();
             primed = true;
             return;
         }
@@ -107,5 +140,7 @@ public final class IxcpPolicy implements CorePolicy {
         slowDelay += slowWeight * (s.queueingDelayNanos() - slowDelay);
         fastBusy += fastWeight * (s.busyFraction() - fastBusy);
         slowBusy += slowWeight * (s.busyFraction() - slowBusy);
+        fastRate += fastWeight * (s.arrivalsPerSecond() - fastRate);
+        slowRate += slowWeight * (s.arrivalsPerSecond() - slowRate);
     }
 }

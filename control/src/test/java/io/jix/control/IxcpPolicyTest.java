@@ -58,6 +58,45 @@ class IxcpPolicyTest {
         }
     }
 
+    private static LoadSample atRate(int threads, double busy, double perSecond) {
+        return new LoadSample(50_000_000, threads, 1, 2, busy, 1, 15_000, perSecond);
+    }
+
+    @Test
+    void aThreadAddedForARateStaysWhileThatRateLastsThoughEachThreadLooksIdle() {
+        IxcpPolicy p = new IxcpPolicy(SLA);
+        int n = 1;
+        for (int i = 0; i < 10 && n == 1; i++) {
+            n = p.decide(atRate(1, 0.99, 300_000));
+        }
+        assertThat(n).isEqualTo(2);
+        // Two threads at the same rate each read 24 % busy: spread over one thread that is 48 %, but
+        // one thread read 99 % at this rate a moment ago. Without the rate memory this flaps.
+        for (int i = 0; i < 600; i++) {
+            assertThat(p.decide(atRate(2, 0.24, 300_000))).as("interval %d", i).isEqualTo(2);
+        }
+        // The rate falls to a tenth: the thread goes back.
+        int decisions = 0;
+        while (n == 2 && decisions < 400) {
+            n = p.decide(atRate(2, 0.12, 30_000));
+            decisions++;
+        }
+        assertThat(n).isEqualTo(1);
+    }
+
+    @Test
+    void aThreadAddedWhileColdIsGivenBackOnceBothAreNearlyIdleAtTheSameRate() {
+        IxcpPolicy p = new IxcpPolicy(SLA);
+        int n = p.decide(atRate(1, 0.99, 30_000)); // slow code at first: busy at a light rate
+        assertThat(n).isEqualTo(2);
+        int decisions = 0;
+        while (n == 2 && decisions < 400) {
+            n = p.decide(atRate(2, 0.09, 30_000));
+            decisions++;
+        }
+        assertThat(n).isEqualTo(1);
+    }
+
     @Test
     void neverLeavesTheRange() {
         IxcpPolicy p = new IxcpPolicy(SLA);

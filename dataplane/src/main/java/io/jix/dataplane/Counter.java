@@ -65,11 +65,12 @@ public enum Counter {
      */
     TCP_RESETS_SENT("tcp resets sent"),
     /**
-     * Native backends: frames waiting in the receive rings when each poll came (those it took and
-     * those it left), summed over iterations — divided by {@link #LOOPS}, the mean queue length,
-     * and by the arrival rate too, the queueing delay (Little's law): IX's control plane steers by it.
+     * Native backends: time frames spent in the receive rings before a poll took them, summed over
+     * frames (frame·ns; estimated per poll, see {@link StatsInterval}) — divided by the frames
+     * received, the mean queueing delay; by the interval, the mean queue length. IX's control plane
+     * steers by it.
      */
-    RX_BACKLOG("rx backlog (sum)"),
+    RX_QUEUE_NANOS("rx queue wait (frame-ns)"),
     /** Native backends: TCP segments sent straight from a transmit buffer's frame, without a copy. */
     TX_ZERO_COPY("tx zero-copy segments"),
     /** Native backends: frames dropped because a transmit ring was full. */

@@ -8,15 +8,17 @@ import java.util.function.IntPredicate;
  * or over the threads running at the end ({@link #running()}). {@code ./jix stats}, the metrics
  * endpoint and the control plane's load sampling all compute load here.
  *
- * <p><b>Queueing delay</b> is estimated with Little's law, L = λW: the mean number of frames
- * waiting in a thread's receive queues, L, is the {@link Counter#RX_BACKLOG} added up after every
- * poll divided by the loop iterations ({@link Counter#LOOPS}) in the interval; the arrival rate λ
- * is the frames the thread received per second ({@link Counter#NIC_RX_FRAMES}); so the mean wait
- * is W = L ÷ λ. L is an average over iterations, not over time: long parked iterations (with an
- * empty queue) weigh as much as short busy ones, so at light load W comes out higher than the
- * time average — an error in the safe direction for a controller that adds threads when W grows.
- * Over several threads, L and λ are each summed, so W is the arrival-weighted mean of the threads'
- * delays. The kernel backend sees no receive rings: its L is 0, and λ falls back to events.
+ * <p><b>Queueing delay</b>: each poll of a native backend sees how many frames were waiting (those
+ * it took and those it left) and how long since the previous poll; frames the previous poll left
+ * waited that whole gap, frames that arrived during it half of it on average, and after a park
+ * none waited for the poll (the first arrival woke the thread). {@link Counter#RX_QUEUE_NANOS} sums
+ * these waits; divided by the frames received it is the mean wait W, divided by the interval the
+ * time-averaged queue length L (so L = λW holds by construction). An earlier estimate averaged the
+ * backlog over loop iterations and divided by λ; at light load, where every request wakes a parked
+ * thread, that made W about 1/λ — hundreds of microseconds for frames that waited none — and the
+ * control plane added threads to an idle dataplane. Over several threads waits and frames are
+ * each summed, so W is the frame-weighted mean. The kernel backend sees no receive rings: its L
+ * and W are 0, and λ falls back to events.
  */
 public final class StatsInterval {
 
@@ -47,9 +49,9 @@ public final class StatsInterval {
      * @param meanBatch          events per non-empty batch
      * @param loopNanos          busy nanoseconds per non-empty batch: one iteration's work
      * @param idleFraction       idle time ÷ (idle + busy time)
-     * @param queueLength        frames waiting in the receive queues, mean over loop iterations
-     * @param arrivalsPerSecond  λ for Little's law: received frames, or events where no frames were counted
-     * @param queueingDelayNanos mean wait in the receive queues: queueLength ÷ arrivalsPerSecond
+     * @param queueLength        frames waiting in the receive queues, time-averaged (summed over threads)
+     * @param arrivalsPerSecond  received frames per second, or events where no frames were counted
+     * @param queueingDelayNanos mean time a received frame waited in a receive queue
      * @param drops              work dropped or refused, summed over every {@link Counter#dropReason()}
      * @param openConnections    connections open at the end of the interval
      */
@@ -124,7 +126,7 @@ public final class StatsInterval {
         long idle = 0;
         long drops = 0;
         long open = 0;
-        double queue = 0;
+        long queueNanos = 0;
         for (int t = 0; t < to.threads(); t++) {
             if (!include.test(t)) {
                 continue;
@@ -142,13 +144,11 @@ public final class StatsInterval {
                     drops += delta(t, c);
                 }
             }
-            long loops = delta(t, Counter.LOOPS);
-            if (loops > 0) {
-                queue += (double) delta(t, Counter.RX_BACKLOG) / loops; // L adds up over threads
-            }
+            queueNanos += delta(t, Counter.RX_QUEUE_NANOS);
         }
         double arrivals = (rx > 0 ? rx : events) / seconds;
-        double delay = queue == 0 ? 0 : arrivals == 0 ? Double.POSITIVE_INFINITY : queue / arrivals * 1e9;
+        double queue = queueNanos / (seconds * 1e9);
+        double delay = queueNanos == 0 ? 0 : rx == 0 ? Double.POSITIVE_INFINITY : (double) queueNanos / rx;
         return new Load(seconds, threads, rx / seconds, tx / seconds, events / seconds, batches,
                 batches == 0 ? Double.NaN : (double) events / batches,
                 batches == 0 ? Double.NaN : (double) busy / batches,

@@ -25,34 +25,37 @@ class StatsIntervalTest {
     }
 
     @Test
-    void littlesLawGivesTheQueueingDelayOfOneThread() {
+    void theSummedWaitGivesTheQueueingDelayAndTheTimeAveragedQueueOfOneThread() {
         StatsSnapshot a = snapshot(0, new int[] {1}, Map.of());
-        // 1,000 iterations left 5,000 frames waiting in all: 5 frames on average; 100,000 frames/s arrived.
-        StatsSnapshot b = snapshot(SECOND, new int[] {1}, Map.of(Counter.LOOPS, 1_000L, Counter.RX_BACKLOG, 5_000L,
-                Counter.NIC_RX_FRAMES, 100_000L, Counter.NIC_TX_FRAMES, 90_000L));
+        // 100,000 frames waited 5 s in all (50 µs each) over a 1 s interval: 5 frames waiting on average.
+        StatsSnapshot b = snapshot(SECOND, new int[] {1}, Map.of(Counter.LOOPS, 1_000L,
+                Counter.RX_QUEUE_NANOS, 5 * SECOND, Counter.NIC_RX_FRAMES, 100_000L, Counter.NIC_TX_FRAMES, 90_000L));
         StatsInterval.Load load = b.since(a).thread(0);
-        assertThat(load.queueLength()).isEqualTo(5.0);
+        assertThat(load.queueingDelayNanos()).isCloseTo(50_000.0, within(1e-6));
+        assertThat(load.queueLength()).isCloseTo(5.0, within(1e-9));
         assertThat(load.arrivalsPerSecond()).isEqualTo(100_000.0);
-        assertThat(load.queueingDelayNanos()).isCloseTo(50_000.0, within(1e-6)); // 5 / 100,000 per s = 50 µs
+        // Little's law holds by construction: L = λW.
+        assertThat(load.queueLength()).isCloseTo(load.arrivalsPerSecond() * load.queueingDelayNanos() / 1e9,
+                within(1e-9));
         assertThat(load.rxFramesPerSecond()).isEqualTo(100_000.0);
         assertThat(load.txFramesPerSecond()).isEqualTo(90_000.0);
     }
 
     @Test
-    void overSeveralThreadsTheDelayIsTheArrivalWeightedMean() {
+    void overSeveralThreadsTheDelayIsTheFrameWeightedMean() {
         StatsSnapshot a = snapshot(0, new int[] {1, 1}, Map.of(), Map.of());
-        // Thread 0: L = 2, λ = 1,000/s, W = 2 ms. Thread 1: L = 1, λ = 4,000/s, W = 250 µs.
+        // Thread 0: 2,000 frames waited 2 ms each. Thread 1: 8,000 frames waited 250 µs each. Over 2 s.
         StatsSnapshot b = snapshot(2 * SECOND, new int[] {1, 1},
-                Map.of(Counter.LOOPS, 100L, Counter.RX_BACKLOG, 200L, Counter.NIC_RX_FRAMES, 2_000L),
-                Map.of(Counter.LOOPS, 400L, Counter.RX_BACKLOG, 400L, Counter.NIC_RX_FRAMES, 8_000L));
+                Map.of(Counter.RX_QUEUE_NANOS, 2_000L * 2_000_000L, Counter.NIC_RX_FRAMES, 2_000L),
+                Map.of(Counter.RX_QUEUE_NANOS, 8_000L * 250_000L, Counter.NIC_RX_FRAMES, 8_000L));
         StatsInterval i = b.since(a);
         assertThat(i.seconds()).isEqualTo(2.0);
         assertThat(i.thread(0).queueingDelayNanos()).isCloseTo(2_000_000.0, within(1e-3));
         assertThat(i.thread(1).queueingDelayNanos()).isCloseTo(250_000.0, within(1e-3));
         StatsInterval.Load total = i.total();
-        assertThat(total.queueLength()).isEqualTo(3.0);
+        assertThat(total.queueLength()).isCloseTo(3.0, within(1e-9)); // 6 s of waiting over 2 s
         assertThat(total.arrivalsPerSecond()).isEqualTo(5_000.0);
-        // (2 ms × 1,000 + 0.25 ms × 4,000) / 5,000 = 0.6 ms = 3 / 5,000 per s.
+        // (2 ms × 2,000 + 0.25 ms × 8,000) / 10,000 = 0.6 ms.
         assertThat(total.queueingDelayNanos()).isCloseTo(600_000.0, within(1e-3));
     }
 
@@ -84,7 +87,7 @@ class StatsIntervalTest {
     @Test
     void framesWaitingWithNoneArrivingIsAnInfiniteDelay() {
         StatsSnapshot a = snapshot(0, new int[] {1}, Map.of());
-        StatsSnapshot b = snapshot(SECOND, new int[] {1}, Map.of(Counter.LOOPS, 10L, Counter.RX_BACKLOG, 30L));
+        StatsSnapshot b = snapshot(SECOND, new int[] {1}, Map.of(Counter.LOOPS, 10L, Counter.RX_QUEUE_NANOS, 30L));
         assertThat(b.since(a).total().queueingDelayNanos()).isInfinite();
     }
 

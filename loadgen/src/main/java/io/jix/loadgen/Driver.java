@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * One generator thread: its connections, its selector, its histogram. Everything it counts is read
@@ -73,13 +74,16 @@ final class Driver implements Runnable {
     private final CountDownLatch connected;
     private final Start start;
     private final int depth;
-    private final long interval; // with a rate: nanoseconds between two requests of one connection
-    private final Histogram histogram = new Histogram(LoadGenerator.MAX_LATENCY_NANOS, 3);
+    private final Pacing pacing;
+    private final boolean paced;
+    // A recorder, not a plain histogram: a reporter may take each second's samples while we record.
+    private final Recorder recorder = new Recorder(LoadGenerator.MAX_LATENCY_NANOS, 3);
     private final Consumer<SelectionKey> onReady = this::ready;
     private Conn[] conns = new Conn[0];
     private Selector selector;
     private String connectFailure;
     private long now;
+    private long begin;
     private long measureFrom;
     private int live;
     private int withBudget; // live connections that may still send
@@ -90,8 +94,8 @@ final class Driver implements Runnable {
     private long stoppedAt;
     private boolean stoppedByCount;
 
-    Driver(LoadGenerator.Config config, Workload workload, int[] ids, long perConnection, CountDownLatch connected,
-           Start start) {
+    Driver(LoadGenerator.Config config, Workload workload, Pacing pacing, int[] ids, long perConnection,
+           CountDownLatch connected, Start start) {
         this.config = config;
         this.workload = workload;
         this.ids = ids;
@@ -99,15 +103,17 @@ final class Driver implements Runnable {
         this.connected = connected;
         this.start = start;
         this.depth = config.depth();
-        this.interval = config.rate() > 0 ? Math.max(1, (long) (1e9 * config.connections() / config.rate())) : 0;
+        this.pacing = pacing;
+        this.paced = pacing.intervalNanos(0) > 0;
     }
 
     String connectFailure() {
         return connectFailure;
     }
 
-    Histogram histogram() {
-        return histogram;
+    /** The latencies recorded since the previous call (or the start); {@code recycle} may be null. */
+    Histogram intervalHistogram(Histogram recycle) {
+        return recorder.getIntervalHistogram(recycle);
     }
 
     long completed() {
@@ -223,14 +229,14 @@ final class Driver implements Runnable {
     // ------------------------------------------------------------------ the run
 
     private void drive() throws IOException {
-        long begin = start.begin;
+        begin = start.begin;
         measureFrom = start.measureFrom;
         long end = start.end;
         now = System.nanoTime();
         for (Conn c : conns) {
             c.key.interestOps(SelectionKey.OP_READ);
             // Spread the first requests of paced connections over one interval.
-            c.due = begin + (interval == 0 ? 0 : interval * (long) c.id / config.connections());
+            c.due = begin + pacing.intervalNanos(0) * c.id / config.connections();
             fill(c);
         }
         while (live > 0) {
@@ -243,7 +249,7 @@ final class Driver implements Runnable {
                 break;
             }
             long wait = end - now;
-            if (interval > 0 && withBudget > 0) {
+            if (paced && withBudget > 0) {
                 for (Conn c : conns) {
                     if (!c.dead) {
                         fill(c);
@@ -255,7 +261,12 @@ final class Driver implements Runnable {
             }
             long ms = Math.clamp(TimeUnit.NANOSECONDS.toMillis(wait), 0, 10);
             if (ms == 0) {
-                selector.selectNow(onReady);
+                if (selector.selectNow(onReady) == 0) {
+                    // Nothing to read and the next request is due within a millisecond: poll, but let
+                    // anything else runnable on this CPU go first — on a box shared with the server,
+                    // a woken server thread would otherwise wait for this one's time slice to end.
+                    Thread.yield();
+                }
             } else {
                 selector.select(onReady, ms);
             }
@@ -314,7 +325,7 @@ final class Driver implements Runnable {
             c.oldest++;
             if (now - measureFrom >= 0) {
                 completed++;
-                histogram.recordValue(Math.min(Math.max(0, now - began), LoadGenerator.MAX_LATENCY_NANOS));
+                recorder.recordValue(Math.min(Math.max(0, now - began), LoadGenerator.MAX_LATENCY_NANOS));
             }
         }
         if (c.inFlight() == 0 && rx.hasRemaining()) {
@@ -335,12 +346,12 @@ final class Driver implements Runnable {
     private void fill(Conn c) throws IOException {
         while (c.budget > 0 && c.inFlight() < depth) {
             long began = now;
-            if (interval > 0) {
+            if (paced) {
                 if (c.due - now > 0) {
                     break;
                 }
                 began = c.due; // measured from when it was due: falling behind shows as latency
-                c.due += interval;
+                c.due += pacing.intervalNanos(c.due - begin);
             }
             c.startedAt[(int) (c.nextSequence % depth)] = began;
             c.session.writeRequest(c.tx, c.nextSequence);

@@ -129,6 +129,18 @@ public final class LoadGenerator {
      * @throws IllegalStateException when the connections could not all be made (the message says why)
      */
     public static Result run(Config config, Workload workload) throws InterruptedException {
+        return run(config, workload, Pacing.constant(config), null);
+    }
+
+    /** Receives each measured second's latencies while a run goes on (on the thread that called run). */
+    @FunctionalInterface
+    interface SecondListener {
+        /** Second {@code index} (1, 2, ...) of the measured window has ended; {@code latency} is reused after the call. */
+        void second(int index, Histogram latency);
+    }
+
+    static Result run(Config config, Workload workload, Pacing pacing, SecondListener listener)
+            throws InterruptedException {
         int threads = config.threads();
         CountDownLatch connected = new CountDownLatch(threads);
         Driver.Start start = new Driver.Start();
@@ -141,7 +153,7 @@ public final class LoadGenerator {
             for (int k = 0; k < mine; k++) {
                 ids[k] = t + k * threads;
             }
-            Driver d = new Driver(config, workload, ids, perConnection, connected, start);
+            Driver d = new Driver(config, workload, pacing, ids, perConnection, connected, start);
             drivers.add(d);
             Thread th = Thread.ofPlatform().name("loadgen-" + t).daemon().unstarted(d);
             running.add(th);
@@ -163,6 +175,10 @@ public final class LoadGenerator {
         long measureFrom = t0 + config.warmup().toNanos();
         long end = measureFrom + config.duration().toNanos();
         start.go(failure == null, t0, measureFrom, end);
+        Histogram all = new Histogram(MAX_LATENCY_NANOS, 3);
+        if (listener != null && failure == null) {
+            reportSeconds(drivers, measureFrom, end, listener, all);
+        }
         long joinBy = end + TimeUnit.SECONDS.toNanos(10);
         for (Thread th : running) {
             long left = Math.max(1, (joinBy - System.nanoTime()) / 1_000_000);
@@ -175,7 +191,6 @@ public final class LoadGenerator {
             throw new IllegalStateException("could not connect to " + config.target().getAddress().getHostAddress()
                     + ":" + config.target().getPort() + ": " + failure);
         }
-        Histogram all = new Histogram(MAX_LATENCY_NANOS, 3);
         long requests = 0;
         long errors = 0;
         long sent = 0;
@@ -183,7 +198,7 @@ public final class LoadGenerator {
         long stoppedAt = measureFrom;
         boolean byCount = false;
         for (Driver d : drivers) {
-            all.add(d.histogram());
+            all.add(d.intervalHistogram(null));
             requests += d.completed();
             errors += d.errors();
             sent += d.sent();
@@ -193,5 +208,29 @@ public final class LoadGenerator {
         }
         double seconds = (stoppedAt - measureFrom) / 1e9;
         return new Result(workload.name(), config, requests, seconds, errors, lost, sent, byCount, all);
+    }
+
+    /**
+     * Until the run ends: at each whole second after {@code measureFrom}, hands that second's
+     * latencies on (empty seconds too, should every driver have stopped early).
+     */
+    private static void reportSeconds(List<Driver> drivers, long measureFrom, long end,
+                                      SecondListener listener, Histogram all) throws InterruptedException {
+        Histogram second = new Histogram(MAX_LATENCY_NANOS, 3);
+        Histogram recycle = null;
+        long oneSecond = TimeUnit.SECONDS.toNanos(1);
+        for (int k = 1; measureFrom + k * oneSecond - end <= 0; k++) {
+            long due = measureFrom + k * oneSecond;
+            for (long left = due - System.nanoTime(); left > 0; left = due - System.nanoTime()) {
+                TimeUnit.NANOSECONDS.sleep(left);
+            }
+            second.reset();
+            for (Driver d : drivers) {
+                recycle = d.intervalHistogram(recycle);
+                second.add(recycle);
+            }
+            all.add(second);
+            listener.second(k, second);
+        }
     }
 }

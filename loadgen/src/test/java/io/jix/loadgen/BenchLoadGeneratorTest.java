@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class BenchLoadGeneratorTest {
 
     /** Echoes 64-byte messages on each accepted connection; {@code corruptEvery > 0} flips a byte in every n-th. */
-    private static ServerSocket server(int corruptEvery, int closeAfter) throws IOException {
+    static ServerSocket server(int corruptEvery, int closeAfter) throws IOException {
         ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofPlatform().daemon().name("test-echo-accept").start(() -> {
             while (!ss.isClosed()) {

@@ -94,6 +94,9 @@ public final class BypassBackend implements Backend {
     private long arpSeen;
     private EventBatch delivering;
     private int nextLane;
+    private long lastPollNanos; // when the previous poll came, and what it left in the rings
+    private int lastLeft;
+    private boolean parked;
     private int nextConnectLane;
 
     /**
@@ -238,18 +241,32 @@ public final class BypassBackend implements Backend {
         if (arp.published() != arpSeen) {
             arpSeen = arp.applySince(arpSeen, lanes);
         }
-        int backlog = 0;
+        int received = 0;
+        int left = 0;
         int n = lanes.length;
         int start = nextLane;
         nextLane = start + 1 == n ? 0 : start + 1;
         for (int k = 0; k < n; k++) {
             Lane lane = lanes[(start + k) % n];
-            int received = lane.stack.poll(now); // runs the TCP layer's timers too (its transport poll hook)
-            backlog += received + lane.queue.backlog(); // what was waiting when this poll came
+            received += lane.stack.poll(now); // runs the TCP layer's timers too (its transport poll hook)
+            left += lane.queue.backlog();
         }
-        if (backlog > 0) {
-            counters.add(Counter.RX_BACKLOG, backlog);
+        int seen = received + left; // what was waiting when this poll came
+        if (seen > 0 && lastPollNanos != 0) {
+            // Frames the last poll left waited the whole gap; frames that came during it, half of it
+            // on average — unless the thread was parked: the first arrival woke it, so it waited only
+            // for the wake-up, which this side cannot see.
+            long gap = now - lastPollNanos;
+            counters.add(Counter.RX_QUEUE_NANOS, parked ? lastLeft * gap : (lastLeft + seen) * gap / 2);
         }
+        lastPollNanos = now;
+        lastLeft = left;
+        parked = false;
+    }
+
+    @Override
+    public void parking() {
+        parked = true;
     }
 
     private void transmit() {

@@ -43,6 +43,13 @@ public interface Backend extends AutoCloseable {
     long parkLimitNanos();
 
     /**
+     * The thread is about to park on {@link #readinessFd()}: the next frame to arrive wakes it, so
+     * it does not wait behind the poll interval (a backend that estimates queueing delay needs this).
+     */
+    default void parking() {
+    }
+
+    /**
      * The control plane wants the group on another thread: whether it can go now, that is whether
      * nothing the application holds is tied to this thread (a checked receive view is confined to
      * the thread that made it). Called each iteration until it says yes; a backend may change how

@@ -220,6 +220,9 @@ public final class ElasticThread implements Runnable {
             timeout = 0;
         }
         if (timeout > 0) {
+            for (int i = 0; i < groups.size(); i++) {
+                groups.get(i).backend.parking();
+            }
             if (noGroups) {
                 counters.increment(Counter.IDLE_PARKS);
             }
