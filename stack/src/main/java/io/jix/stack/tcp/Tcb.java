@@ -85,14 +85,12 @@ final class Tcb {
     int lastAdvertised;
     final RttEstimator rtt = new RttEstimator();
     final LossRecovery cc; // NewReno or Cubic per TcpConfig, made once with the slot
-    final SackScoreboard scoreboard = new SackScoreboard(16, 536);
-    int rxtNxt;   // RFC 6675 HighRxt + 1
-    boolean rescued; // RFC 6675 rule (4): a rescue retransmission was sent in this recovery ...
-    int rescueRxt;   // ... and a new one waits for SND.UNA to pass this (RescueRxt, the RecoveryPoint)
+    final Rack rack;    // RACK-TLP loss detection (SACK connections)
+    int rackTimer = -1; // RACK's reorder timer
+    boolean probe;      // the retransmission timer is armed as the tail loss probe's PTO
     boolean dsack;   // RFC 2883: a duplicate to report in the next ACK's first SACK block
     int dsackLeft;
     int dsackRight;
-    int dupAcks;  // RFC 6675 DupAcks (SACK connections)
 
     // application send queue: referenced segments, first one starting at sndUna (after the SYN)
     final MemorySegment[] segs;
@@ -127,6 +125,8 @@ final class Tcb {
         int held = config.receiveBuffer() / 64 + config.oooSegments() + 8;
         heldFrame = new int[held];
         heldLeft = new int[held];
+        // a record per segment in flight: the send buffer in 512-byte segments plus one per application segment (capped)
+        rack = new Rack((int) Math.min(config.sendBuffer() / 512L + config.sendSegments() + 8, 8192));
         ooo = new ReassemblyQueue(config.oooSegments(), config.receiveBuffer(), releaser);
     }
 

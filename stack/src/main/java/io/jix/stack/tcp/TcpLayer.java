@@ -38,10 +38,14 @@ import java.lang.foreign.MemorySegment;
  *       window by two segments or from below one (receiver SWS avoidance).
  *   <li>Retransmission: RFC 6298 RTO (1 s initial, 200 ms minimum, samples from the handshake,
  *       timestamps, or one timed segment with Karn's rule), doubled per timeout; a timeout
- *       collapses cwnd and goes back to SND.UNA (sndNxt is rewound; ACKs and RSTs always carry
- *       SND.MAX, RFC 9293's SND.NXT). Fast retransmit on three duplicate ACKs with NewReno
- *       (RFC 5681/6582); with SACK, RFC 6675 recovery driven by the {@link SackScoreboard}, with
- *       the rescue retransmission of NextSeg() rule (4) once per recovery.
+ *       collapses cwnd. Without SACK: fast retransmit on three duplicate ACKs with NewReno
+ *       (RFC 5681/6582), and a timeout goes back to SND.UNA (sndNxt is rewound; ACKs and RSTs
+ *       always carry SND.MAX, RFC 9293's SND.NXT). With SACK: RACK-TLP (RFC 8985, {@link Rack})
+ *       marks segments lost by time — a segment sent before one that was delivered, more than
+ *       RACK.rtt + reo_wnd ago, retransmissions included — with a reorder timer; lost segments go
+ *       before new data while cwnd − pipe allows (RFC 6675's pipe), one cwnd reduction per window
+ *       (RFC 6582's recover); a probe timeout (2·SRTT) sends a tail loss probe before the RTO; a
+ *       timeout marks lost what RACK says and keeps what was SACKed.
  *       After 15 timeouts (6 for SYNs) the connection is reset ({@link TcpEvents#TIMED_OUT}).
  *   <li>Zero window: probes at the RTO with backoff, an ACK with SEQ = SND.UNA − 1 (as Linux).
  *   <li>RFC 5961: RSTs must hit RCV.NXT exactly (else a challenge ACK), a SYN in a synchronized
@@ -58,6 +62,9 @@ public final class TcpLayer implements TransportHandler {
     private static final int T_RTO = 0;
     private static final int T_ACK = 1;
     private static final int T_KEEP = 2;
+    private static final int T_RACK = 3;
+    /** The probe timeout's floor (as Linux): below it scheduling noise alone would fire probes. */
+    private static final long MIN_PTO = 10_000_000L;
     private static final long TICK = 16_000L;
     private static final int EPHEMERAL_LO = 32768;
     private static final int EPHEMERAL_HI = 60999;
@@ -108,6 +115,12 @@ public final class TcpLayer implements TransportHandler {
     public long synCookiesAccepted;
     /** Data segments that arrived beyond the next expected byte (reordered, or after a loss). */
     public long outOfOrderSegments;
+    /** Tail loss probes sent (RFC 8985 §7): a probe timeout that fired instead of a retransmission timeout. */
+    public long tlpProbes;
+    /** Segments RACK marked lost by time (RFC 8985 §6.2), retransmitted without waiting for a timeout. */
+    public long rackLosses;
+    /** ACKs carrying a D-SACK block (RFC 2883): a segment of ours arrived twice (a spurious retransmission). */
+    public long dsacksReceived;
 
     public TcpLayer(NetStack stack, TcpConfig config, TcpEvents events) {
         this(stack, config, events, new IsnGenerator(), new SynCookies());
@@ -130,11 +143,12 @@ public final class TcpLayer implements TransportHandler {
         freeCount = n;
         flows = new FlowTable(n);
         now = stack.now();
-        timers = new TimerWheel(3 * n, TICK, now);
+        timers = new TimerWheel(4 * n, TICK, now);
         for (Tcb t : tcbs) {
             t.timer = timers.allocate((long) t.slot << 2 | T_RTO);
             t.ackTimer = timers.allocate((long) t.slot << 2 | T_ACK);
             t.keepTimer = timers.allocate((long) t.slot << 2 | T_KEEP);
+            t.rackTimer = timers.allocate((long) t.slot << 2 | T_RACK);
         }
         int shift = 0;
         while ((config.receiveBuffer() >> shift) > 65535) {
@@ -634,7 +648,6 @@ public final class TcpLayer implements TransportHandler {
         t.peerMss = peerMss;
         t.smss = Math.min(peerMss, ourMss()) - (t.tsOk ? 12 : 0);
         t.cc.reset(t.smss, t.iss);
-        t.scoreboard.mss(t.smss);
     }
 
     /** RFC 9293 §3.10.7.3: the segment arrives in SYN-SENT. */
@@ -685,8 +698,10 @@ public final class TcpLayer implements TransportHandler {
 
     private void established(Tcb t) {
         t.state = Tcb.ESTABLISHED;
+        t.rack.reset(t.sndUna);
         if (!t.synRetransmitted && t.rttStart != Long.MIN_VALUE) {
             t.rtt.sample(now - t.rttStart); // the handshake's RTT (Karn: only if the SYN went once)
+            t.rack.rttSample(now - t.rttStart);
         }
         t.rtt.handshakeComplete(t.synRetransmitted);
         t.retries = 0;
@@ -856,14 +871,11 @@ public final class TcpLayer implements TransportHandler {
                 t.rttTiming = false;
             }
             t.retries = 0;
-            t.dupAcks = 0;
-            if (t.sackOk) {
-                t.scoreboard.update(opts, t.sndUna, t.sndMax);
-                if (Seq.lt(t.rxtNxt, t.sndUna)) {
-                    t.rxtNxt = t.sndUna;
-                }
-            }
+            boolean wasInRecovery = t.cc.inRecovery();
             int actions = t.cc.onAck(ack, acked, t.sndMax - ack, t.sndMax);
+            if (t.sackOk) {
+                rackAck(t, ack, wasInRecovery);
+            }
             if (dataAcked > 0) {
                 consumeSent(t, dataAcked);
                 events.sent(handle(t), dataAcked);
@@ -871,14 +883,15 @@ public final class TcpLayer implements TransportHandler {
             boolean finAcked = t.finQueued && t.queued == 0 && Seq.geq(ack, t.dataStart()) && acked > dataAcked;
             if (t.sndUna == t.sndMax) {
                 timers.cancel(t.timer);
+                timers.cancel(t.rackTimer);
                 t.persist = false;
+                t.probe = false;
             } else if ((actions & CongestionControl.RESTART_TIMER) != 0 || flightBefore > 0) {
                 armRto(t);
+                armProbe(t); // RFC 8985 §7.2: restarted by an ACK of new data
             }
             if ((actions & CongestionControl.RETRANSMIT) != 0) {
                 retransmitFirst(t);
-            } else if (t.cc.inSackRecovery()) {
-                sackSend(t);
             }
             if (finAcked || (t.finQueued && t.queued == 0 && t.sndUna == t.sndMax && Seq.gt(t.sndMax, t.dataEnd()))) {
                 ourFinAcked(t);
@@ -887,22 +900,7 @@ public final class TcpLayer implements TransportHandler {
                 }
             }
         } else if (t.sackOk && ack == t.sndUna && t.sndMax != t.sndUna) {
-            // RFC 6675 §2 DupAck: an ACK carrying SACK information that SACKs new data
-            long newly = t.scoreboard.update(opts, t.sndUna, t.sndMax);
-            if (newly > 0 || (len == 0 && (flags & (TcpHeader.FIN | TcpHeader.SYN)) == 0 && window == t.sndWnd)) {
-                t.dupAcks++;
-                if (t.cc.inSackRecovery()) {
-                    sackSend(t);
-                } else if (!t.cc.inRecovery()
-                        && (t.dupAcks >= SackScoreboard.DUP_THRESH || t.scoreboard.isLost(t.sndUna))) {
-                    int actions = t.cc.enterSackRecovery(ack, t.sndMax - t.sndUna, t.sndMax);
-                    if (actions != CongestionControl.NONE) {
-                        t.rxtNxt = t.sndUna;
-                        t.rescued = false;
-                        sackSend(t);
-                    }
-                }
-            }
+            rackAck(t, ack, t.cc.inRecovery()); // SACK blocks may deliver segments; what is lost goes in output
         } else if (ack == t.sndUna && len == 0 && (flags & (TcpHeader.FIN | TcpHeader.SYN)) == 0
                 && window == t.sndWnd && t.sndMax != t.sndUna) {
             int actions = t.cc.onDupAck(ack, t.sndMax - t.sndUna, t.sndMax);
@@ -1135,18 +1133,22 @@ public final class TcpLayer implements TransportHandler {
     /** Sends what the windows allow, then a pure ACK if one is due and nothing carried it. */
     private void output(Tcb t) {
         boolean sentSomething = false;
-        if (t.state == Tcb.ESTABLISHED || t.state == Tcb.CLOSE_WAIT || t.state == Tcb.FIN_WAIT_1
-                || t.state == Tcb.LAST_ACK || t.state == Tcb.CLOSING) {
+        if (sending(t)) {
             int dataEnd = t.dataEnd();
-            while (true) {
+            if (t.sackOk) {
+                sentSomething = retransmitLost(t, dataEnd);
+            }
+            boolean sentNew = false;
+            while (!(t.sackOk && t.rack.hasLost())) { // what is lost goes before new data (RFC 6675 NextSeg)
                 int unsent = dataEnd - t.sndNxt;
                 boolean finDue = t.finQueued && t.sndNxt == dataEnd;
                 if (unsent <= 0 && !finDue) {
                     break;
                 }
                 long inFlight = t.sndNxt - t.sndUna;
-                long wnd = Math.min(t.sndWnd, t.cc.cwnd());
-                long room = t.sndUna + wnd - t.sndNxt;
+                // with SACK, pipe (what is neither SACKed nor lost) is what cwnd limits
+                long room = t.sackOk ? t.cc.cwnd() - t.rack.pipe(t.sndUna, t.sndMax)
+                        : t.sndUna + Math.min(t.sndWnd, t.cc.cwnd()) - t.sndNxt;
                 room = Math.min(room, (long) t.sndWnd - (t.sndNxt - t.sndUna));
                 int n = (int) Math.max(0, Math.min(Math.min(unsent, t.smss), room));
                 if (unsent > 0 && n == 0) {
@@ -1159,35 +1161,22 @@ public final class TcpLayer implements TransportHandler {
                 if (config.nagle() && n > 0 && n < t.smss && inFlight > 0) { // RFC 9293 §3.7.4
                     break;
                 }
-                boolean fin = t.finQueued && t.sndNxt + n == dataEnd;
-                int flags = TcpHeader.ACK | (n > 0 && t.sndNxt + n == dataEnd ? TcpHeader.PSH : 0)
-                        | (fin ? TcpHeader.FIN : 0);
-                int sent = sendSegment(t, t.sndNxt, n, flags);
+                int sent = sendNew(t, n, dataEnd);
                 if (sent < 0) {
                     break;
                 }
-                if (sent < n) {
-                    n = sent; // SACK blocks took room: the FIN waits for the next segment
-                    fin = false;
-                }
                 sentSomething = true;
-                if (!t.rttTiming && n > 0 && t.sndNxt == t.sndMax) {
-                    t.rttTiming = true;
-                    t.rttSeq = t.sndNxt;
-                    t.rttStart = now;
-                    t.retransmittedSinceTiming = false;
-                }
-                t.sndNxt += n + (fin ? 1 : 0);
-                if (Seq.gt(t.sndNxt, t.sndMax)) {
-                    t.sndMax = t.sndNxt;
-                }
-                if (!timers.isPending(t.timer) || t.persist) {
+                sentNew = true;
+                if (!timers.isPending(t.timer) || t.persist || t.probe) {
                     t.persist = false;
-                    timers.schedule(t.timer, now + t.rtt.rto());
+                    armRto(t);
                 }
-                if (fin) {
-                    break;
+                if (sent > n) {
+                    break; // the FIN went
                 }
+            }
+            if (sentNew) {
+                armProbe(t); // RFC 8985 §7.2: restarted by new data
             }
         }
         if (!sentSomething && t.ackNow) {
@@ -1195,74 +1184,189 @@ public final class TcpLayer implements TransportHandler {
         }
     }
 
+    private static boolean sending(Tcb t) {
+        return t.state == Tcb.ESTABLISHED || t.state == Tcb.CLOSE_WAIT || t.state == Tcb.FIN_WAIT_1
+                || t.state == Tcb.LAST_ACK || t.state == Tcb.CLOSING;
+    }
+
     /**
-     * RFC 6675 §5 steps (C): while cwnd − pipe allows a segment, send what NextSeg() picks
-     * (a lost hole, new data, or an unSACKed hole), or else the rescue retransmission (rule 4).
+     * Sends {@code n} new bytes from SND.NXT (with the FIN when they end the data and it is
+     * queued), times one segment per round trip when none is timed, and advances SND.NXT.
+     *
+     * @return the sequence space sent (data, plus one for a FIN), or -1 when no frame was available
      */
-    private void sackSend(Tcb t) {
-        int dataEnd = t.dataEnd();
-        for (int guard = 0; guard < 64; guard++) {
-            long pipe = t.scoreboard.pipe(t.sndUna, t.sndMax, t.rxtNxt);
-            if (t.cc.cwnd() - pipe < t.smss) {
-                return;
+    private int sendNew(Tcb t, int n, int dataEnd) {
+        boolean fin = t.finQueued && t.sndNxt + n == dataEnd;
+        int flags = TcpHeader.ACK | (n > 0 && t.sndNxt + n == dataEnd ? TcpHeader.PSH : 0)
+                | (fin ? TcpHeader.FIN : 0);
+        int sent = transmit(t, t.sndNxt, n, flags);
+        if (sent < 0) {
+            return -1;
+        }
+        if (sent < n) {
+            n = sent; // SACK blocks took room: the FIN waits for the next segment
+            fin = false;
+        }
+        if (!t.rttTiming && n > 0 && t.sndNxt == t.sndMax) {
+            t.rttTiming = true;
+            t.rttSeq = t.sndNxt;
+            t.rttStart = now;
+            t.retransmittedSinceTiming = false;
+        }
+        t.sndNxt += n + (fin ? 1 : 0);
+        if (Seq.gt(t.sndNxt, t.sndMax)) {
+            t.sndMax = t.sndNxt;
+        }
+        return n + (fin ? 1 : 0);
+    }
+
+    /**
+     * {@link #sendSegment}, and on a SACK connection the segment's record for RACK: appended when
+     * new, its time refreshed when a retransmission.
+     *
+     * @return the data bytes sent, or -1 when no frame was available
+     */
+    private int transmit(Tcb t, int seq, int n, int flags) {
+        int sent = sendSegment(t, seq, n, flags);
+        if (sent >= 0 && t.sackOk) {
+            boolean fin = (flags & TcpHeader.FIN) != 0 && sent == n;
+            t.rack.sent(seq, sent + (fin ? 1 : 0), fin, now);
+        }
+        return sent;
+    }
+
+    /**
+     * Retransmits the segments RACK marked lost, first first, while cwnd − pipe leaves room for a
+     * segment (always one when nothing is in flight, as after a timeout).
+     *
+     * @return whether anything was sent
+     */
+    private boolean retransmitLost(Tcb t, int dataEnd) {
+        boolean any = false;
+        for (int guard = 0; guard < 256; guard++) {
+            int k = t.rack.firstLost();
+            if (k < 0) {
+                break;
             }
-            int newRoom = Math.min(dataEnd - t.sndMax, t.sndUna + t.sndWnd - t.sndMax);
-            int kind = t.scoreboard.nextSeg(t.sndUna, t.sndMax, t.rxtNxt, newRoom > 0 && t.sndNxt == t.sndMax);
-            if (kind == SackScoreboard.RETRANSMIT) {
-                int seq = t.scoreboard.nextSeq();
-                int n = Math.min(t.scoreboard.nextLength(), dataEnd - seq);
-                if (n <= 0) {
-                    return;
-                }
-                retransmits++;
-                t.retransmittedSinceTiming = true;
-                int sent = sendSegment(t, seq, n, TcpHeader.ACK);
-                if (sent <= 0) {
-                    return;
-                }
-                if (Seq.gt(seq + sent, t.rxtNxt)) {
-                    t.rxtNxt = seq + sent;
-                }
-            } else if (kind == SackScoreboard.NEW_DATA) {
-                int n = Math.min(Math.min(t.smss, newRoom), dataEnd - t.sndNxt);
-                int sent = n <= 0 ? -1 : sendSegment(t, t.sndNxt, n, TcpHeader.ACK
-                        | (t.sndNxt + n == dataEnd ? TcpHeader.PSH : 0));
-                if (sent <= 0) {
-                    return;
-                }
-                t.sndNxt += sent;
-                t.sndMax = t.sndNxt;
-            } else if (!rescue(t, dataEnd)) {
-                return;
+            long pipe = t.rack.pipe(t.sndUna, t.sndMax);
+            if (pipe > 0 && t.cc.cwnd() - pipe < t.smss) {
+                break;
             }
+            int seq = t.rack.start(k);
+            boolean fin = t.rack.fin(k);
+            int data = Math.min(t.rack.end(k) - seq - (fin ? 1 : 0), Math.max(dataEnd - seq, 0));
+            int n = Math.min(data, t.smss);
+            fin &= n == data;
+            retransmits++;
+            t.retransmittedSinceTiming = true;
+            int sent = transmit(t, seq, n, TcpHeader.ACK | (fin ? TcpHeader.FIN : 0));
+            if (sent < 0) {
+                break;
+            }
+            any = true;
+            if (sent == 0 && !fin) {
+                break; // no room for data next to the options: nothing would change
+            }
+        }
+        return any;
+    }
+
+    /**
+     * RFC 8985 §6.2 for an ACK of {@code ack} on a SACK connection: what it delivers (cumulatively
+     * and in its SACK blocks, a D-SACK block aside) updates RACK, the reorder window adapts, a
+     * retransmitted tail loss probe's outcome is judged (§7.4), then losses are detected.
+     */
+    private void rackAck(Tcb t, int ack, boolean wasInRecovery) {
+        boolean dsack = opts.sackCount() > 0 && (Seq.leq(opts.sackRight(0), ack) || (opts.sackCount() > 1
+                && Seq.geq(opts.sackLeft(0), opts.sackLeft(1)) && Seq.leq(opts.sackRight(0), opts.sackRight(1))));
+        t.rack.acked(t.sndUna, now);
+        for (int i = dsack ? 1 : 0; i < opts.sackCount(); i++) {
+            t.rack.sacked(opts.sackLeft(i), opts.sackRight(i), now);
+        }
+        t.rack.updateReoWnd(dsack, t.sndUna, t.sndMax);
+        if (dsack) {
+            dsacksReceived++;
+        }
+        if (wasInRecovery && !t.cc.inRecovery()) {
+            t.rack.recoveryEnded();
+        }
+        if (t.rack.probeRepairedLoss(ack, dsack)) {
+            t.cc.enterSackRecovery(ack, t.sndMax - t.sndUna, t.sndMax); // the probe repaired a loss: respond once
+        }
+        detectLosses(t);
+    }
+
+    /** RACK's loss detection; a new loss starts a recovery (ssthresh once per window); the reorder timer is rearmed. */
+    private void detectLosses(Tcb t) {
+        boolean recovering = t.cc.inRecovery() || !Seq.gt(t.sndUna, t.cc.recover());
+        long wait = t.rack.detectLoss(now, t.rack.reoWnd(recovering, t.rtt.srtt()));
+        int lost = t.rack.takeNewlyLost();
+        if (lost > 0) {
+            rackLosses += lost;
+            if (!t.cc.inRecovery()) {
+                t.cc.enterSackRecovery(t.sndUna, t.sndMax - t.sndUna, t.sndMax);
+            }
+            if (t.probe) {
+                armRto(t); // recovering now: no probe
+            }
+        }
+        if (wait > 0) {
+            timers.schedule(t.rackTimer, now + wait);
+        } else {
+            timers.cancel(t.rackTimer);
         }
     }
 
     /**
-     * RFC 6675 NextSeg() rule (4): once per recovery (until SND.UNA passes the recovery point),
-     * when rules (1)–(3) found nothing, retransmit the segment ending with the highest
-     * outstanding unSACKed octet (with the FIN if that is it), so a loss at the end of the window
-     * is repaired by the ACK clock rather than a timeout. HighRxt is not moved (so pipe does not
-     * count it).
-     *
-     * @return whether it was sent
+     * RFC 8985 §7.2: on a SACK connection in the open state (no recovery, nothing SACKed or
+     * lost, no probe outstanding, the peer's window open), the retransmission timer becomes the
+     * probe timeout: 2·SRTT (plus the worst-case delayed ACK with one segment in flight; 1 s
+     * without an RTT sample), at least {@link #MIN_PTO}, at most the RTO.
      */
-    private boolean rescue(Tcb t, int dataEnd) {
-        if ((t.rescued && !Seq.gt(t.sndUna, t.rescueRxt)) || !t.scoreboard.rescue(t.sndUna, t.sndMax)) {
-            return false;
+    private void armProbe(Tcb t) {
+        if (!t.sackOk || t.sndUna == t.sndMax || t.sndWnd == 0 || t.persist || t.rack.probeOut()
+                || t.rack.hasSacked() || t.rack.hasLost() || t.cc.inRecovery() || !Seq.gt(t.sndUna, t.cc.recover())) {
+            return;
         }
-        int seq = t.scoreboard.nextSeq();
-        int end = seq + t.scoreboard.nextLength();
-        boolean fin = t.finQueued && Seq.gt(t.sndMax, dataEnd) && end == t.sndMax;
-        int n = Math.max(0, Math.min(end, dataEnd) - seq);
-        if (n == 0 && !fin) {
-            return false;
+        long pto = 1_000_000_000L;
+        if (t.rtt.hasSample()) {
+            pto = 2 * t.rtt.srtt();
+            if (t.sndMax - t.sndUna <= t.smss) {
+                pto += Rack.WORST_CASE_DELAYED_ACK;
+            }
         }
-        t.rescued = true;
-        t.rescueRxt = t.cc.recover();
-        retransmits++;
-        t.retransmittedSinceTiming = true;
-        return sendSegment(t, seq, n, TcpHeader.ACK | (fin ? TcpHeader.FIN : 0)) >= 0;
+        pto = Math.min(Math.max(pto, MIN_PTO), t.rtt.rto());
+        timers.schedule(t.timer, now + pto);
+        t.probe = true;
+    }
+
+    /**
+     * RFC 8985 §7.3, the probe timeout fired: send one new segment if the peer's window allows,
+     * else retransmit the last one; then the retransmission timer takes over.
+     */
+    private void sendProbe(Tcb t) {
+        t.probe = false;
+        int dataEnd = t.dataEnd();
+        int room = t.sndUna + t.sndWnd - t.sndNxt;
+        int n = Math.min(Math.min(dataEnd - t.sndNxt, t.smss), room);
+        if (n > 0) {
+            if (sendNew(t, n, dataEnd) >= 0) {
+                t.rack.probeSent(t.sndMax, false);
+                tlpProbes++;
+            }
+        } else if (t.rack.last() >= 0) {
+            int k = t.rack.last();
+            int seq = Math.max(t.rack.start(k), t.rack.end(k) - t.smss - (t.rack.fin(k) ? 1 : 0));
+            boolean fin = t.rack.fin(k);
+            int data = t.rack.end(k) - seq - (fin ? 1 : 0);
+            retransmits++;
+            t.retransmittedSinceTiming = true;
+            if (transmit(t, seq, data, TcpHeader.ACK | (fin ? TcpHeader.FIN : 0)) >= 0) {
+                t.rack.probeSent(t.sndMax, true);
+                tlpProbes++;
+            }
+        }
+        armRto(t);
     }
 
     /** Retransmits the segment at SND.UNA (fast retransmit, partial ACK). */
@@ -1529,6 +1633,7 @@ public final class TcpLayer implements TransportHandler {
 
     private void armRto(Tcb t) {
         timers.schedule(t.timer, now + t.rtt.rto());
+        t.probe = false;
     }
 
     private void expired(int timer, long data) {
@@ -1543,6 +1648,13 @@ public final class TcpLayer implements TransportHandler {
         if ((data & 3) == T_ACK) {
             if (t.ackPending) {
                 t.ackNow = true;
+                output(t);
+            }
+            return;
+        }
+        if ((data & 3) == T_RACK) {
+            if (t.sackOk && sending(t) && t.sndUna != t.sndMax) {
+                detectLosses(t); // the reorder window has passed for a segment: RACK looks again
                 output(t);
             }
             return;
@@ -1575,22 +1687,29 @@ public final class TcpLayer implements TransportHandler {
                 if (t.sndUna == t.sndMax) {
                     return;
                 }
+                if (t.probe) {
+                    sendProbe(t);
+                    return;
+                }
                 if (++t.retries > config.dataRetries()) {
                     sendControl(t, t.sndMax, 0, TcpHeader.RST);
                     finish(t, TcpEvents.TIMED_OUT);
                     return;
                 }
-                // RFC 6298 §5.4-5.6, RFC 5681 §3.1: back off, collapse cwnd, go back to SND.UNA
+                // RFC 6298 §5.4-5.6, RFC 5681 §3.1: back off, collapse cwnd, retransmit
                 t.cc.onTimeout(t.sndMax - t.sndUna, t.sndMax, t.retries > 1);
                 t.rtt.onTimeout();
                 t.rttTiming = false;
-                retransmits++;
                 timeouts++;
-                t.scoreboard.clear(); // RFC 6675 §5.1
-                t.rxtNxt = t.sndUna;
-                t.dupAcks = 0;
-                t.sndNxt = t.sndUna;
                 t.retransmittedSinceTiming = true;
+                if (t.sackOk) {
+                    // RFC 8985 §6.3: RACK marks what the timeout says is lost; SACKed data is not sent again
+                    t.rack.timeout(now, t.rack.reoWnd(true, t.rtt.srtt()), t.retries > 1);
+                    timers.cancel(t.rackTimer);
+                } else {
+                    retransmits++;
+                    t.sndNxt = t.sndUna; // go back N
+                }
                 timers.cancel(t.timer);
                 output(t);
                 if (!timers.isPending(t.timer)) {
@@ -1652,10 +1771,8 @@ public final class TcpLayer implements TransportHandler {
         t.peerMss = DEFAULT_MSS;
         t.rtt.reset();
         t.cc.reset(t.smss, t.iss);
-        t.scoreboard.clear();
-        t.rxtNxt = t.iss;
-        t.dupAcks = 0;
-        t.rescued = false;
+        t.rack.reset(t.iss);
+        t.probe = false;
         t.dsack = false;
         return t;
     }
@@ -1686,6 +1803,7 @@ public final class TcpLayer implements TransportHandler {
         timers.cancel(t.timer);
         timers.cancel(t.ackTimer);
         timers.cancel(t.keepTimer);
+        timers.cancel(t.rackTimer);
         t.keepIdle = 0;
         if (draining != t) {
             t.ooo.clear(); // else the drain in progress clears it when it returns
