@@ -75,6 +75,11 @@ final class ElasticBench implements Callable<Integer> {
             description = "Seconds after each step change counted as the transition (default: ${DEFAULT-VALUE}).")
     int settleSeconds;
 
+    @Option(names = "--poll-us", defaultValue = "20", paramLabel = "MICROS",
+            description = "Polling budget under load for the elastic threads (the policy's, and the capacity"
+                    + " search's two threads); 0 parks as soon as idle (default: ${DEFAULT-VALUE}).")
+    long pollMicros;
+
     @Option(names = "--out", defaultValue = "target/elastic", paramLabel = "DIR", description = "Where the CSV and PNG go.")
     Path out;
 
@@ -139,13 +144,17 @@ final class ElasticBench implements Callable<Integer> {
             case TWO_THREADS -> b.cores(2, 2).idle(Idle.BACKOFF);
             case STATIC -> b.threads(2).idle(Idle.SPIN);
         }
-        return b.start(EchoServer.application());
+        Dataplane dp = b.start(EchoServer.application());
+        if (kind == Server.TWO_THREADS) {
+            dp.spinNanos(pollMicros * 1_000);
+        }
+        return dp;
     }
 
     /**
      * The closed-loop peak of two busy-polling threads bounds the search; the capacity is the
-     * highest paced rate two backoff threads serve within the SLA (polling budget 20 µs, as the
-     * policy sets it under load).
+     * highest paced rate two backoff threads serve within the SLA (with the polling budget the
+     * policy sets under load).
      */
     private double capacity() throws Exception {
         double peak;
@@ -173,7 +182,8 @@ final class ElasticBench implements Callable<Integer> {
         Dataplane dp = server(elastic ? Server.ELASTIC : Server.STATIC);
         java.util.concurrent.atomic.AtomicReference<ElasticControl.Step> lastStep = new java.util.concurrent.atomic.AtomicReference<>();
         ElasticControl control = elastic
-                ? ElasticControl.start(dp, new IxcpPolicy(slaMicros * 1_000), Duration.ofMillis(50), lastStep::set) : null;
+                ? ElasticControl.start(dp, new IxcpPolicy(slaMicros * 1_000).withPollNanos(pollMicros * 1_000),
+                Duration.ofMillis(50), lastStep::set) : null;
         try {
             ServerSampler sampler = new ServerSampler(dp);
             List<String> args = new ArrayList<>(List.of("bench", "elastic-load", "--address", TestNet.LOCAL_ADDRESS,
@@ -233,7 +243,15 @@ final class ElasticBench implements Callable<Integer> {
         if (extra != null && !extra.isBlank()) {
             jvm.addAll(List.of(extra.trim().split("\\s+")));
         }
-        Process p = new ProcessBuilder(PeerJvm.command(jvm, args))
+        // The generator on the last CPU, always: elastic thread 0 is pinned to CPU 0, and a spinning
+        // generator the scheduler puts beside it turns time slices into milliseconds of p99.
+        List<String> cmd = new ArrayList<>();
+        int cpus = Runtime.getRuntime().availableProcessors();
+        if (cpus >= 2) {
+            cmd.addAll(List.of("taskset", "-c", String.valueOf(cpus - 1)));
+        }
+        cmd.addAll(PeerJvm.command(jvm, args));
+        Process p = new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         List<String> lines = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

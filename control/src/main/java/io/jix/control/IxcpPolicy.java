@@ -32,6 +32,7 @@ public final class IxcpPolicy implements CorePolicy {
     private final double downBusy;
     private final int holdIntervals;
     private final double downRateFraction;
+    private long pollNanos = 20_000;
     private double[] upRate = new double[0]; // by thread count n: the fast arrival rate when the n-th thread came
     private double fastRate;
     private double slowRate;
@@ -99,8 +100,11 @@ public final class IxcpPolicy implements CorePolicy {
             return changed(n, n + 1);
         }
         double spreadBusy = n > 1 ? slowBusy * n / (n - 1) : 1;
-        boolean rateFell = upRate[n] == 0 || slowRate < downRateFraction * upRate[n];
-        boolean spare = n > s.minThreads() && spreadBusy < downBusy && (rateFell || spreadBusy < downBusy / 2)
+        // Both averages: the slow one lags behind a rise, and must not read as a fall right after it.
+        double rate = Math.max(fastRate, slowRate);
+        boolean rateFell = upRate[n] == 0 || rate < downRateFraction * upRate[n];
+        boolean idleAtThatRate = spreadBusy < downBusy / 2 && rate <= upRate[n];
+        boolean spare = n > s.minThreads() && spreadBusy < downBusy && (rateFell || idleAtThatRate)
                 && slowDelay < upDelayFraction * slaNanos / 4;
         if (spare) {
             return changed(n, n - 1);
@@ -109,12 +113,28 @@ public final class IxcpPolicy implements CorePolicy {
     }
 
     /**
+     * The polling budget under load (default 20 µs). 0 suits cores the dataplane shares with other
+     * busy threads (a load generator on the same small VM): there a polling thread takes CPU time a
+     * runnable neighbour needs, and the scheduler's time slices turn that into milliseconds of delay.
+     *
+     * @return this policy
+     */
+    public IxcpPolicy withPollNanos(long nanos) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("poll budget must be >= 0, got " + nanos);
+        }
+        this.pollNanos = nanos;
+        return this;
+    }
+
+    /**
      * Polling between requests pays off only when the next one comes soon: below {@link #LIGHT_LOAD}
-     * busy (slow average) the threads park as soon as they are idle, above it they poll 20 µs.
+     * busy (slow average) the threads park as soon as they are idle, above it they poll for the
+     * budget ({@link #withPollNanos}).
      */
     @Override
     public long spinNanos(LoadSample sample) {
-        return slowBusy < LIGHT_LOAD ? 0 : 20_000;
+        return slowBusy < LIGHT_LOAD ? 0 : pollNanos;
     }
 
     private int changed(int from, int to) {

@@ -85,6 +85,21 @@ class IxcpPolicyTest {
     }
 
     @Test
+    void theSlowAverageStillRisingAfterAStepUpIsNotAFall() {
+        IxcpPolicy p = new IxcpPolicy(SLA);
+        p.decide(atRate(1, 0.1, 30_000));
+        int n = 1;
+        for (int i = 0; i < 10 && n == 1; i++) {
+            n = p.decide(atRate(1, 0.99, 300_000)); // the load jumps tenfold: up within a few intervals
+        }
+        assertThat(n).isEqualTo(2);
+        // The slow rate average is still far below 300,000/s for a while; the threads look idle-ish.
+        for (int i = 0; i < 200; i++) {
+            assertThat(p.decide(atRate(2, 0.11, 300_000))).as("interval %d", i).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aThreadAddedWhileColdIsGivenBackOnceBothAreNearlyIdleAtTheSameRate() {
         IxcpPolicy p = new IxcpPolicy(SLA);
         int n = p.decide(atRate(1, 0.99, 30_000)); // slow code at first: busy at a light rate
