@@ -64,6 +64,28 @@ class EchoServerTest {
     }
 
     @Test
+    void withWorkEchoesEveryByteAndSpendsItsServiceTimePerMessage() throws Exception {
+        try (Dataplane worker = Dataplane.builder().threads(1).tcpPorts(0).name("echo-work-test")
+                .start(EchoServer.withWork(64, 2_000_000))) {
+            byte[] message = new byte[64];
+            new Random(11).nextBytes(message);
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), worker.tcpPorts()[0])) {
+                s.setSoTimeout(10_000);
+                long start = System.nanoTime();
+                for (int i = 0; i < 10; i++) { // one message at a time: 10 services of 2 ms in a row
+                    s.getOutputStream().write(message);
+                    assertThat(s.getInputStream().readNBytes(64)).isEqualTo(message);
+                }
+                // Half a message computes nothing yet; its second half completes it.
+                s.getOutputStream().write(message, 0, 32);
+                s.getOutputStream().write(message, 32, 32);
+                assertThat(s.getInputStream().readNBytes(64)).isEqualTo(message);
+                assertThat(System.nanoTime() - start).as("11 messages x 2 ms of work, ns").isGreaterThanOrEqualTo(22_000_000L);
+            }
+        }
+    }
+
+    @Test
     void netcatGetsItsLinesBack() throws Exception {
         Path nc = Path.of("/usr/bin/nc");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(nc) || "true".equals(System.getenv("CI")),

@@ -10,6 +10,7 @@ import io.jix.loadgen.EchoWorkload;
 import io.jix.loadgen.LoadGenerator;
 import io.jix.loadgen.SteppedLoad;
 import io.jix.nic.FlowSteering;
+import io.jix.testnet.DamonPause;
 import io.jix.testnet.TestNet;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -80,6 +81,16 @@ final class ElasticBench implements Callable<Integer> {
                     + " search's two threads); 0 parks as soon as idle (default: ${DEFAULT-VALUE}).")
     long pollMicros;
 
+    @Option(names = "--work-us", defaultValue = "0", paramLabel = "MICROS",
+            description = "Service time: the server computes this long per 64-byte request before it echoes"
+                    + " (default: ${DEFAULT-VALUE}, a plain echo).")
+    long workMicros;
+
+    @Option(names = "--pause-damon", description = "Turn the kernel's DAMON monitors off while measuring and back on"
+            + " after: on VMs that reclaim memory with a DAMON pageout scheme it stalls every process every few"
+            + " seconds (scripts/vm-floor.sh shows it against Linux alone).")
+    boolean pauseDamon;
+
     @Option(names = "--out", defaultValue = "target/elastic", paramLabel = "DIR", description = "Where the CSV and PNG go.")
     Path out;
 
@@ -111,6 +122,10 @@ final class ElasticBench implements Callable<Integer> {
         }
         TestNet.acquire();
         boolean broughtUp = !TestNet.status().complete();
+        DamonPause damon = pauseDamon ? DamonPause.pause() : null;
+        if (damon != null) {
+            System.out.println("DAMON monitors paused for the run: " + damon.paused());
+        }
         try {
             if (broughtUp) {
                 TestNet.up();
@@ -128,6 +143,9 @@ final class ElasticBench implements Callable<Integer> {
             System.out.println("wrote " + out.resolve("elastic.csv") + " and " + out.resolve("elastic.png"));
             return 0;
         } finally {
+            if (damon != null) {
+                damon.close();
+            }
             if (broughtUp) {
                 TestNet.down();
             }
@@ -144,7 +162,7 @@ final class ElasticBench implements Callable<Integer> {
             case TWO_THREADS -> b.cores(2, 2).idle(Idle.BACKOFF);
             case STATIC -> b.threads(2).idle(Idle.SPIN);
         }
-        Dataplane dp = b.start(EchoServer.application());
+        Dataplane dp = b.start(workMicros > 0 ? EchoServer.withWork(64, workMicros * 1_000) : EchoServer.application());
         if (kind == Server.TWO_THREADS) {
             dp.spinNanos(pollMicros * 1_000);
         }
@@ -439,9 +457,9 @@ final class ElasticBench implements Callable<Integer> {
     /**
      * {@code bench elastic-capacity} (runs in jix-peer): the highest paced echo rate at which the
      * server keeps its p99 within the SLA, by bisection between a rate that holds and one that
-     * need not. Each probe: a fresh set of connections, one second to settle, three measured; a
-     * probe that fails is tried once more, since a shared VM now and then stalls everything for
-     * ten milliseconds or more, and one such stall should not halve the capacity.
+     * need not. Each probe: a fresh set of connections, one second to settle, six measured — long
+     * enough that the stall this VM shows every five seconds (milliseconds long, Linux alone shows
+     * it too: scripts/vm-floor.sh) is under 1 % of the requests, so it does not decide the p99.
      */
     @Command(name = "elastic-capacity", hidden = true, mixinStandardHelpOptions = true,
             versionProvider = TestnetCommand.RootVersion.class,
@@ -471,14 +489,11 @@ final class ElasticBench implements Callable<Integer> {
             double bad = to;
             for (int i = 0; i < probes; i++) {
                 double rate = (good + bad) / 2;
-                boolean holds = false;
-                for (int attempt = 0; attempt < 2 && !holds; attempt++) {
-                    double[] measured = probe(target, rate, 3);
-                    holds = measured[1] <= slaMicros && measured[0] >= 0.97 * rate;
-                    System.out.printf(Locale.ROOT, "probe rate=%.0f rps=%.0f p99_us=%.1f holds=%b%n", rate,
-                            measured[0], measured[1], holds);
-                    System.out.flush();
-                }
+                double[] measured = probe(target, rate, 6);
+                boolean holds = measured[1] <= slaMicros && measured[0] >= 0.97 * rate;
+                System.out.printf(Locale.ROOT, "probe rate=%.0f rps=%.0f p99_us=%.1f holds=%b%n", rate,
+                        measured[0], measured[1], holds);
+                System.out.flush();
                 if (holds) {
                     good = rate;
                 } else {

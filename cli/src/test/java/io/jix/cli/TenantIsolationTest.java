@@ -10,6 +10,7 @@ import io.jix.control.tenant.Tenant;
 import io.jix.control.tenant.TenantState;
 import io.jix.control.tenant.TenantStatus;
 import io.jix.testkit.TestNetwork;
+import io.jix.testnet.DamonPause;
 import io.jix.testnet.TenantLinks;
 import io.jix.testnet.TestNet;
 import java.io.BufferedInputStream;
@@ -42,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * B's clients, which on real hardware are other machines, so it must not sit on A's CPU (where A's
  * restart would delay it and show up as B's latency); its kernel work for B's veth runs where it
  * sends, on B's CPU too. The supervisor (this JVM) confines itself to the first tenant's CPU, A's.
- * The numbers and how they came about: docs/benchmarks.md §8.
+ * The numbers and how they came about: docs/benchmarks.md §8. DAMON is paused while it runs
+ * ({@link DamonPause}; docs/benchmarks.md §7 shows what its 5 s stalls do to any p99 here).
  */
 class TenantIsolationTest {
     /** Requests per second of the steady load on B. */
@@ -68,13 +70,21 @@ class TenantIsolationTest {
     @TempDir
     static Path logs;
 
+    private static DamonPause damon;
+
     @BeforeAll
-    static void network() {
+    static void network() throws java.io.IOException {
         TestNetwork.upOrSkip();
+        // The host's DAMON pageout stalls every process every 5 s, which is the window length:
+        // whether a window holds one stall or none decided this test, not tenant A's death.
+        damon = DamonPause.pause();
     }
 
     @AfterAll
     static void teardown() {
+        if (damon != null) {
+            damon.close();
+        }
         TestNetwork.down();
     }
 

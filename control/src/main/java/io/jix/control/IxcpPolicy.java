@@ -103,7 +103,8 @@ public final class IxcpPolicy implements CorePolicy {
         // Both averages: the slow one lags behind a rise, and must not read as a fall right after it.
         double rate = Math.max(fastRate, slowRate);
         boolean rateFell = upRate[n] == 0 || rate < downRateFraction * upRate[n];
-        boolean idleAtThatRate = spreadBusy < downBusy / 2 && rate <= upRate[n];
+        // "The same rate" within measurement noise; a rate well above it is the load still rising.
+        boolean idleAtThatRate = spreadBusy < downBusy / 2 && rate <= 1.1 * upRate[n];
         boolean spare = n > s.minThreads() && spreadBusy < downBusy && (rateFell || idleAtThatRate)
                 && slowDelay < upDelayFraction * slaNanos / 4;
         if (spare) {

@@ -48,7 +48,7 @@ public final class StatsFile implements AutoCloseable {
     public static final int MAX_THREADS = 256;
 
     private static final long MAGIC = 0x31544154_53584a4aL; // "JXSTAT1" in a native-order long
-    private static final int VERSION = 2;
+    private static final int VERSION = 3; // 3: RX_QUEUE_NANOS took RX_BACKLOG's slot
     private static final int HEADER = 512;
     private static final int NAME_OFFSET = 48;
     private static final int NAME_MAX = 128;

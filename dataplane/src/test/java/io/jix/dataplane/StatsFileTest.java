@@ -96,7 +96,7 @@ class StatsFileTest {
         Path garbage = dir.resolve("garbage.stats");
         Files.write(garbage, new byte[4096]);
         assertThatThrownBy(() -> StatsFile.open(garbage)).isInstanceOf(IOException.class)
-                .hasMessageContaining("not a jix stats file of version 2");
+                .hasMessageContaining("not a jix stats file of version 3");
         Path tiny = dir.resolve("tiny.stats");
         Files.write(tiny, new byte[10]);
         assertThatThrownBy(() -> StatsFile.open(tiny)).isInstanceOf(IOException.class).hasMessageContaining("too small");
