@@ -4,6 +4,7 @@ import io.jix.loadgen.memcached.LatencyPlot;
 import io.jix.loadgen.memcached.Sweep;
 import io.jix.loadgen.memcached.SweepReport;
 import io.jix.sys.Affinity;
+import io.jix.testnet.DamonPause;
 import io.jix.testnet.TestNet;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -98,6 +99,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "A smoke run: tiny key space, two short steps per server.")
     boolean quick;
 
+    @Option(names = "--pause-damon", description = "Turn the kernel's DAMON monitors off for the demo and back on"
+            + " after (root): a DAMON pageout scheme, as this project's VMs run, stalls every process every few"
+            + " seconds (docs/benchmarks.md §7).")
+    boolean pauseDamon;
+
     static final String DEFAULT_QPS = "5000,10000,20000,40000,60000,80000,100000,125000,150000,200000,250000,300000,400000,500000";
     static final String QUICK_QPS = "2000,4000";
     private static final int PORT = 11311;
@@ -142,7 +148,12 @@ final class DemoCommand implements Callable<Integer> {
         boolean locked = false;
         boolean broughtUp = false;
         int status = 0;
+        DamonPause damon = null;
         try {
+            if (pauseDamon) {
+                damon = DamonPause.pause();
+                say("jix demo: DAMON monitors paused until the end: %d", damon.paused());
+            }
             if (testnet) {
                 say("jix demo: waiting for the test-network lock (other benchmarks and tests use it)");
                 TestNet.acquire();
@@ -189,6 +200,9 @@ final class DemoCommand implements Callable<Integer> {
                 report(dir, workloads.get(w), byWorkload.get(w));
             }
         } finally {
+            if (damon != null) {
+                damon.close();
+            }
             for (Process p : started) {
                 PeerJvm.end(p);
             }

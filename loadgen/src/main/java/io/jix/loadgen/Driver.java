@@ -104,7 +104,7 @@ final class Driver implements Runnable {
         this.start = start;
         this.depth = config.depth();
         this.pacing = pacing;
-        this.paced = pacing.intervalNanos(0) > 0;
+        this.paced = pacing.paced();
     }
 
     String connectFailure() {
@@ -236,7 +236,7 @@ final class Driver implements Runnable {
         for (Conn c : conns) {
             c.key.interestOps(SelectionKey.OP_READ);
             // Spread the first requests of paced connections over one interval.
-            c.due = begin + pacing.intervalNanos(0) * c.id / config.connections();
+            c.due = paced ? begin + pacing.first(c.id) : begin;
             fill(c);
         }
         while (live > 0) {
@@ -351,7 +351,7 @@ final class Driver implements Runnable {
                     break;
                 }
                 began = c.due; // measured from when it was due: falling behind shows as latency
-                c.due += pacing.intervalNanos(c.due - begin);
+                c.due = begin + pacing.next(c.due - begin, c.id);
             }
             c.startedAt[(int) (c.nextSequence % depth)] = began;
             c.session.writeRequest(c.tx, c.nextSequence);

@@ -52,24 +52,51 @@ public final class SteppedLoad {
         double requests = steps.stream().mapToDouble(s -> s.rate() * s.seconds()).sum();
         LoadGenerator.Config config = new LoadGenerator.Config(target, connections, 1, depth, Duration.ZERO,
                 Duration.ofSeconds(total), (long) Math.ceil(requests) + 2L * connections, most, Duration.ofSeconds(5));
-        long[] stepEnds = new long[steps.size()];
+        Pacing pacing = pacing(steps, connections);
+        return LoadGenerator.run(config, workload, pacing,
+                (second, latency) -> listener.second(second, rateAt(steps, second), latency));
+    }
+
+    /**
+     * Each connection at its step's interval; a request that would fall past the end of a step
+     * starts the next step's train instead, {@code id/n} of the new interval in — as the first step
+     * began. Carrying the old phase over would bunch the connections: in a fast step they all fall
+     * due within one short interval of the boundary, and at a slower rate after it they would keep
+     * firing together, one burst per interval, for the rest of the run.
+     */
+    static Pacing pacing(List<Step> steps, int connections) {
+        long[] ends = new long[steps.size()];
         long[] intervals = new long[steps.size()];
         long at = 0;
         for (int i = 0; i < steps.size(); i++) {
             at += Duration.ofSeconds(steps.get(i).seconds()).toNanos();
-            stepEnds[i] = at;
+            ends[i] = at;
             intervals[i] = Math.max(1, (long) (1e9 * connections / steps.get(i).rate()));
         }
-        Pacing pacing = sinceBegin -> {
-            for (int i = 0; i < stepEnds.length; i++) {
-                if (sinceBegin < stepEnds[i]) {
-                    return intervals[i];
-                }
+        return new Pacing() {
+            @Override
+            public long first(int id) {
+                return intervals[0] * id / connections;
             }
-            return intervals[intervals.length - 1];
+
+            @Override
+            public long next(long due, int id) {
+                int step = 0;
+                while (step < ends.length - 1 && due >= ends[step]) {
+                    step++;
+                }
+                long next = due + intervals[step];
+                if (step < ends.length - 1 && next >= ends[step]) {
+                    return ends[step] + intervals[step + 1] * id / connections;
+                }
+                return next;
+            }
+
+            @Override
+            public boolean paced() {
+                return true;
+            }
         };
-        return LoadGenerator.run(config, workload, pacing,
-                (second, latency) -> listener.second(second, rateAt(steps, second), latency));
     }
 
     /** The rate of the step that second {@code second} (1-based) belongs to. */

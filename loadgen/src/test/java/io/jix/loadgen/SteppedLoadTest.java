@@ -41,6 +41,26 @@ class SteppedLoadTest {
     }
 
     @Test
+    void aStepChangeRestartsTheConnectionsEvenlySpreadNotBunched() {
+        // 4 connections: 4,000/s (1 ms apart per connection) for 1 s, then 400/s (10 ms apart).
+        Pacing p = SteppedLoad.pacing(List.of(new SteppedLoad.Step(4_000, 1), new SteppedLoad.Step(400, 1)), 4);
+        long second = 1_000_000_000L;
+        for (int id = 0; id < 4; id++) {
+            long due = p.first(id);
+            assertThat(due).isEqualTo(250_000L * id);
+            long previous = due;
+            while (due < second) {
+                previous = due;
+                due = p.next(due, id);
+            }
+            assertThat(second - previous).as("last due of the fast step, connection %d", id).isLessThanOrEqualTo(1_000_000L);
+            // The slow step starts where the first did: id/4 of its 10 ms interval in.
+            assertThat(due).as("first due of the slow step, connection %d", id).isEqualTo(second + 2_500_000L * id);
+            assertThat(p.next(due, id)).isEqualTo(due + 10_000_000L);
+        }
+    }
+
+    @Test
     void refusesAnEmptyOrNonsenseSchedule() {
         assertThatThrownBy(() -> new SteppedLoad.Step(0, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new SteppedLoad.Step(100, 0)).isInstanceOf(IllegalArgumentException.class);
