@@ -37,10 +37,10 @@ import picocli.CommandLine.Spec;
                     + " each sending on its own Poisson schedule (seeded); latency counts from when each request was"
                     + " due, so queueing cannot hide. First SETs every key (--keys), then sweeps the rates of --qps,"
                     + " each for --warmup + --step-seconds, until two steps miss the SLA (p99 > --sla-us), a step"
-                    + " achieves under 80 % of its target, or --budget runs out. Every GET reply is checked against"
+                    + " achieves under 80 %% of its target, or --budget runs out. Every GET reply is checked against"
                     + " the bytes SET for its key (wrong ones count as errors).",
-            "Workloads: etc (keys 20-70 B, values 1 B-1 KB from Facebook's ETC fit, 75 % GET) and usr (keys 16-19"
-                    + " B, 2-byte values, 99 % GET).",
+            "Workloads: etc (keys 20-70 B, values 1 B-1 KB from Facebook's ETC fit, 75 %% GET) and usr (keys 16-19"
+                    + " B, 2-byte values, 99 %% GET).",
             "Server CPU per request (--pid LABEL=PID): for a jix server, the dataplane's busy nanoseconds (BUSY_NANOS"
                     + " of every elastic thread, from its stats file) per reply; for any other process, its utime +"
                     + " stime from /proc/PID/stat per reply.",
