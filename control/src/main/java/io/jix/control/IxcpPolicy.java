@@ -15,9 +15,10 @@ package io.jix.control;
  * same rate read 25 % each (each finds work less often and parks in between). Spread over one
  * thread fewer, 2 × 25 % looks like room, the policy steps down, the lone thread reads 100 % again,
  * and the dataplane flaps. So the policy also remembers the arrival rate at which each thread was
- * added and gives that thread back only once the slow-averaged rate has fallen well below it — or
- * once the threads are nearly idle whatever the rate (a thread added while the JIT was still
- * compiling, at a rate one thread carries easily).
+ * added and gives that thread back only once the arrival rate (the larger of its two averages, so
+ * a rise still under way does not read as a fall) is well below it — or once the threads are
+ * nearly idle at about that rate (a thread added while the JIT was still compiling, at a rate one
+ * thread carries easily).
  */
 public final class IxcpPolicy implements CorePolicy {
 
