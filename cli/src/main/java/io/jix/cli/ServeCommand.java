@@ -153,6 +153,10 @@ final class ServeCommand implements Runnable {
             builder.queues(o.queues);
         }
         Dataplane dataplane = builder.start(app);
+        // Tenure what start-up built (connection blocks, tables: up to ~1.7 GB with -c 4096 on xdp)
+        // before serving: left in the young generation, it is copied by the first young collection,
+        // under load — a 250 ms pause on this VM, 17 s into a memcached run (docs/benchmarks.md §6).
+        System.gc();
         ElasticControl control = cores == null || cores[0] == cores[1] ? null
                 : ElasticControl.start(dataplane, new IxcpPolicy(o.slaMicros * 1_000), CONTROL_INTERVAL, null);
         MetricsEndpoint metrics;
