@@ -121,12 +121,14 @@ final class ElasticBench implements Callable<Integer> {
             return 2;
         }
         TestNet.acquire();
-        boolean broughtUp = !TestNet.status().complete();
-        DamonPause damon = pauseDamon ? DamonPause.pause() : null;
-        if (damon != null) {
-            System.out.println("DAMON monitors paused for the run: " + damon.paused());
-        }
+        boolean broughtUp = false;
+        DamonPause damon = null;
         try {
+            if (pauseDamon) { // inside the try: a pause that fails must still release the lock
+                damon = DamonPause.pause();
+                System.out.println("DAMON monitors paused for the run: " + damon.paused());
+            }
+            broughtUp = !TestNet.status().complete();
             if (broughtUp) {
                 TestNet.up();
             }
@@ -483,7 +485,8 @@ final class ElasticBench implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(address), PORT);
-            probe(target, from, 3); // warms up the generator's JIT; not judged
+            // Not judged: the generator's JIT, first at a light rate, then on its busy paths too.
+            probe(target, from, 3);
             probe(target, to / 2.0, 2);
             double good = from;
             double bad = to;
